@@ -1,0 +1,36 @@
+"""The one exception hierarchy of the action.
+
+Every message is meant for the user: it names the file, line, input or service entity,
+says what went wrong and what to do. `cli` is the only place that turns these into
+annotations and exit codes.
+"""
+
+from __future__ import annotations
+
+
+class SpeechActionError(Exception):
+    """Base of every error the action reports to its user."""
+
+
+class ConfigError(SpeechActionError):
+    """An input or config value is invalid; `input_name` names it."""
+
+    def __init__(self, message: str, *, input_name: str | None = None) -> None:
+        super().__init__(message)
+        self.input_name = input_name
+
+
+class ServiceError(SpeechActionError):
+    """The Speech service answered with an error or could not be reached."""
+
+
+class JobFailedError(ServiceError):
+    """A long-running service job ended in `Failed`."""
+
+
+class JobTimeoutError(SpeechActionError):
+    """A service job did not finish within the run's time budget."""
+
+
+class RecordsError(SpeechActionError):
+    """Benchmark records could not be read or written."""
