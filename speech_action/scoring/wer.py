@@ -1,0 +1,127 @@
+"""Corpus word error rate with jiwer: one `process_words` call over all utterances.
+
+Corpus WER is (S + D + I) / N summed over utterances, never a mean of utterance WERs:
+a long utterance weighs more than a short one, as in the service's own evaluation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import jiwer
+
+from speech_action.errors import SpeechActionError
+from speech_action.scoring.normalize import normalize
+
+__all__ = ["CorpusScore", "ScoringInputError", "UtteranceCounts", "count_utterances", "score"]
+
+
+class ScoringInputError(SpeechActionError, ValueError):
+    """References and hypotheses cannot be paired (a programming error upstream)."""
+
+
+@dataclass(frozen=True)
+class UtteranceCounts:
+    """Edit counts of one utterance (already normalized)."""
+
+    substitutions: int
+    deletions: int
+    insertions: int
+    hits: int
+
+    @property
+    def errors(self) -> int:
+        return self.substitutions + self.deletions + self.insertions
+
+    @property
+    def reference_words(self) -> int:
+        return self.substitutions + self.deletions + self.hits
+
+
+@dataclass(frozen=True)
+class CorpusScore:
+    """Counts over a corpus; `wer` and `sentence_error_rate` are fractions (0.065 = 6.5 %)."""
+
+    substitutions: int
+    deletions: int
+    insertions: int
+    hits: int
+    reference_words: int
+    sentences: int
+    sentence_errors: int
+
+    @property
+    def errors(self) -> int:
+        return self.substitutions + self.deletions + self.insertions
+
+    @property
+    def wer(self) -> float:
+        """(S + D + I) / N. With N = 0 (no reference words at all), the denominator is 1,
+        as in jiwer: 0.0 when the hypotheses are empty too, else the number of inserted
+        words (so 2 inserted words give 2.0, i.e. 200 %)."""
+        return self.errors / max(self.reference_words, 1)
+
+    @property
+    def sentence_error_rate(self) -> float:
+        """Share of utterances with at least one error; 0.0 for no utterances."""
+        return self.sentence_errors / self.sentences if self.sentences else 0.0
+
+    @classmethod
+    def from_counts(cls, counts: Sequence[UtteranceCounts]) -> CorpusScore:
+        return cls(
+            substitutions=sum(c.substitutions for c in counts),
+            deletions=sum(c.deletions for c in counts),
+            insertions=sum(c.insertions for c in counts),
+            hits=sum(c.hits for c in counts),
+            reference_words=sum(c.reference_words for c in counts),
+            sentences=len(counts),
+            sentence_errors=sum(1 for c in counts if c.errors),
+        )
+
+
+def process(references: Sequence[str], hypotheses: Sequence[str]) -> jiwer.WordOutput | None:
+    """One jiwer pass over already-normalized texts; None when there are no utterances
+    (jiwer turns an empty list into one empty sentence, which would count as one)."""
+    if len(references) != len(hypotheses):
+        raise ScoringInputError(
+            f"cannot score {len(references)} references against {len(hypotheses)} "
+            "hypotheses: pair them by audio file first (pair_utterances)"
+        )
+    if not references:
+        return None
+    return jiwer.process_words(list(references), list(hypotheses))
+
+
+def count_utterances(references: Sequence[str], hypotheses: Sequence[str]) -> list[UtteranceCounts]:
+    """Per-utterance counts of already-normalized texts, from one jiwer call."""
+    output = process(references, hypotheses)
+    return [] if output is None else counts_from_alignments(output.alignments)
+
+
+def counts_from_alignments(
+    alignments: Sequence[Sequence[jiwer.AlignmentChunk]],
+) -> list[UtteranceCounts]:
+    return [_counts(chunks) for chunks in alignments]
+
+
+def _counts(chunks: Sequence[jiwer.AlignmentChunk]) -> UtteranceCounts:
+    sums = {"equal": 0, "substitute": 0, "delete": 0, "insert": 0}
+    for chunk in chunks:
+        width = chunk.ref_end_idx - chunk.ref_start_idx
+        if chunk.type == "insert":
+            width = chunk.hyp_end_idx - chunk.hyp_start_idx
+        sums[chunk.type] += width
+    return UtteranceCounts(
+        substitutions=sums["substitute"],
+        deletions=sums["delete"],
+        insertions=sums["insert"],
+        hits=sums["equal"],
+    )
+
+
+def score(references: Sequence[str], hypotheses: Sequence[str]) -> CorpusScore:
+    """Normalize both sides (`normalize`) and score them pairwise, in order."""
+    refs = [normalize(text) for text in references]
+    hyps = [normalize(text) for text in hypotheses]
+    return CorpusScore.from_counts(count_utterances(refs, hyps))
