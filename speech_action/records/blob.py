@@ -1,0 +1,218 @@
+"""Records in an Azure Blob Storage container (`storage-connection-string`).
+
+Each record is uploaded whole in one `upload_blob` call; for records this small that is
+a single Put Blob request, which the service applies atomically. `benchmark.json` is
+written with an ETag condition (`If-Match`, or `If-None-Match: *` when it did not exist),
+so a concurrent run's update is detected instead of lost. The container is created on the
+first write that finds it missing.
+
+Messages name the account endpoint and container, never the connection string: its
+account key or SAS token must not reach a log.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+from azure.core import MatchConditions
+from azure.core.exceptions import (
+    AzureError,
+    HttpResponseError,
+    ResourceExistsError,
+    ResourceModifiedError,
+    ResourceNotFoundError,
+)
+from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
+
+from speech_action.errors import ConfigError, RecordsError
+from speech_action.records.store import BackedRecordStore, PreconditionFailed, Stored
+
+CONNECTION_STRING_INPUT = "storage-connection-string"
+CONTAINER_INPUT = "storage-container"
+DEFAULT_CONTAINER = "speech-benchmarks"
+
+_CONTAINER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]")
+
+ClientFactory = Callable[[str], BlobServiceClient]
+
+
+class RecordsConfigError(RecordsError, ConfigError):
+    """The storage settings are unusable; `input_name` says which input to fix."""
+
+
+def default_client_factory(connection_string: str) -> BlobServiceClient:
+    """A client with bounded timeouts; the SDK's own retry policy handles 5xx and 429."""
+    return BlobServiceClient.from_connection_string(
+        connection_string, connection_timeout=20, read_timeout=60
+    )
+
+
+def check_connection_string(connection_string: str) -> None:
+    """Reject what the SDK would only fail on later (no credential, a key that is not
+    base64), with a message that names the input but never echoes its value."""
+    settings = _parse_connection_string(connection_string)
+    if settings.get("usedevelopmentstorage", "").lower() == "true":
+        return
+    key = settings.get("accountkey")
+    if key is None and "sharedaccesssignature" not in settings:
+        raise _bad_connection_string("it has neither an AccountKey nor a SharedAccessSignature")
+    if key is not None:
+        try:
+            base64.b64decode(key, validate=True)
+        except (binascii.Error, ValueError):
+            raise _bad_connection_string("its AccountKey is not valid base64") from None
+
+
+def check_container_name(container: str) -> None:
+    """The service's naming rule, checked before any request so the input is named."""
+    if not _CONTAINER_NAME.fullmatch(container) or "--" in container:
+        raise RecordsConfigError(
+            f"input `{CONTAINER_INPUT}` is {container!r}, which is not a valid container "
+            "name: use 3-63 lowercase letters, digits and single hyphens, starting and "
+            f"ending with a letter or digit (default `{DEFAULT_CONTAINER}`)",
+            input_name=CONTAINER_INPUT,
+        )
+
+
+def _parse_connection_string(connection_string: str) -> dict[str, str]:
+    pairs = [part for part in connection_string.strip().split(";") if part.strip()]
+    if not pairs or any("=" not in part for part in pairs):
+        raise _bad_connection_string("it is empty or not of the form `Name=value;Name=value`")
+    return {
+        name.strip().lower(): value.strip()
+        for name, value in (part.split("=", 1) for part in pairs)
+    }
+
+
+def _bad_connection_string(why: str) -> RecordsConfigError:
+    return RecordsConfigError(
+        f"input `{CONNECTION_STRING_INPUT}` is not a usable Azure Storage connection "
+        f"string: {why}. Copy it from the storage account's 'Access keys' page into a "
+        "repository secret, or leave it empty to keep records in `records-dir`",
+        input_name=CONNECTION_STRING_INPUT,
+    )
+
+
+def _without_query(url: str) -> str:
+    """A URL without its query: a SAS token lives there."""
+    parts = urlsplit(url)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
+
+
+class BlobBackend:
+    def __init__(self, container: ContainerClient) -> None:
+        self._container = container
+        self._url = _without_query(container.url)
+
+    @property
+    def location(self) -> str:
+        return f"Azure Blob container {self._url}"
+
+    def where(self, name: str) -> str:
+        return f"{self._url}/{name}"
+
+    def read(self, name: str) -> Stored | None:
+        try:
+            downloader = self._container.get_blob_client(name).download_blob()
+            data = downloader.readall()
+        except ResourceNotFoundError:
+            return None
+        except AzureError as exc:
+            raise self._error("read", name, exc) from _chainable(exc)
+        return Stored(data=data, etag=str(downloader.properties.etag))
+
+    def write(self, name: str, data: bytes, *, if_match: str | None = None,
+              if_absent: bool = False) -> str:
+        try:
+            return self._upload(name, data, if_match=if_match, if_absent=if_absent)
+        except ResourceNotFoundError as exc:
+            if _error_code(exc) == "ContainerNotFound":
+                self._create_container()
+                return self._upload(name, data, if_match=if_match, if_absent=if_absent)
+            if if_match is not None:
+                raise PreconditionFailed(name) from None  # deleted since it was read
+            raise self._error("write", name, exc) from exc
+
+    def list_names(self, prefix: str) -> list[str]:
+        try:
+            return sorted(str(b.name) for b in self._container.list_blobs(name_starts_with=prefix))
+        except ResourceNotFoundError:
+            return []
+        except AzureError as exc:
+            raise self._error("list", prefix, exc) from _chainable(exc)
+
+    def _upload(self, name: str, data: bytes, *, if_match: str | None, if_absent: bool) -> str:
+        conditions: dict[str, Any] = {"overwrite": not if_absent}
+        if if_match is not None:
+            conditions.update(etag=if_match, match_condition=MatchConditions.IfNotModified)
+        try:
+            reply = self._container.get_blob_client(name).upload_blob(
+                data,
+                content_settings=ContentSettings(content_type="application/json"),
+                **conditions,
+            )
+        except (ResourceModifiedError, ResourceExistsError):
+            raise PreconditionFailed(name) from None
+        except ResourceNotFoundError:
+            raise
+        except AzureError as exc:
+            raise self._error("write", name, exc) from _chainable(exc)
+        return str(reply["etag"])
+
+    def _create_container(self) -> None:
+        try:
+            self._container.create_container()
+        except ResourceExistsError:
+            pass  # another run created it meanwhile: fine
+        except AzureError as exc:
+            raise self._error("create the container", "", exc) from _chainable(exc)
+
+    def _error(self, action: str, name: str, exc: AzureError) -> RecordsError:
+        target = self.where(name) if name else self._url
+        return RecordsError(
+            f"{target}: could not {action} the benchmark record ({_describe(exc)}); check "
+            f"that `{CONNECTION_STRING_INPUT}` grants read, write and list on the account "
+            "and that the storage account is reachable"
+        )
+
+
+def _error_code(exc: AzureError) -> str:
+    return str(getattr(exc, "error_code", "") or "")
+
+
+def _describe(exc: AzureError) -> str:
+    """Status and service error code only: the SDK's own text may quote a SAS URL."""
+    if isinstance(exc, HttpResponseError):
+        status = exc.status_code if exc.status_code is not None else "no status"
+        return f"HTTP {status} {_error_code(exc) or exc.reason or ''}".strip()
+    return f"{type(exc).__name__}: the storage service could not be reached"
+
+
+def _chainable(exc: AzureError) -> AzureError | None:
+    # Connection errors quote the request URL, which holds the SAS token of a SAS
+    # connection string: do not chain those into a traceback.
+    return exc if isinstance(exc, HttpResponseError) else None
+
+
+class BlobStore(BackedRecordStore):
+    """Records in the container `container` of the account in `connection_string`."""
+
+    def __init__(
+        self,
+        connection_string: str,
+        container: str = DEFAULT_CONTAINER,
+        *,
+        client_factory: ClientFactory = default_client_factory,
+    ) -> None:
+        check_connection_string(connection_string)
+        check_container_name(container)
+        try:
+            service = client_factory(connection_string)
+        except ValueError:
+            raise _bad_connection_string("the Azure SDK could not parse it") from None
+        super().__init__(BlobBackend(service.get_container_client(container)))

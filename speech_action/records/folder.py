@@ -1,0 +1,105 @@
+"""Records in a folder of the workspace (`records-dir`, default `.speech-records`).
+
+Every write goes to a temporary file in the target's own directory, is flushed to disk,
+then moved over the target with `os.replace`, which is atomic on one file system: a
+reader sees the old record or the new one, never a partial file. The ETag of a file is
+the SHA-256 of its content, so the benchmark's lost-update guard works here too (for
+runs sharing a folder on one machine; the check and the replace are not one step).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+from pathlib import Path, PurePosixPath
+
+from speech_action.errors import RecordsError
+from speech_action.records.store import BackedRecordStore, PreconditionFailed, Stored
+
+
+class FolderBackend:
+    def __init__(self, root: Path) -> None:
+        self._root = Path(root)
+
+    @property
+    def location(self) -> str:
+        return f"records folder {self._root}"
+
+    def where(self, name: str) -> str:
+        return str(self._path(name))
+
+    def read(self, name: str) -> Stored | None:
+        path = self._path(name)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            raise RecordsError(f"{path}: cannot read the record ({exc.strerror})") from exc
+        return Stored(data=data, etag=_etag(data))
+
+    def write(self, name: str, data: bytes, *, if_match: str | None = None,
+              if_absent: bool = False) -> str:
+        path = self._path(name)
+        if if_match is not None or if_absent:
+            self._check_precondition(name, if_match)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            _replace_atomically(path, data)
+        except OSError as exc:
+            raise RecordsError(
+                f"{path}: cannot write the record ({exc.strerror or exc}); check that "
+                "`records-dir` is a writable folder of the workspace"
+            ) from exc
+        return _etag(data)
+
+    def list_names(self, prefix: str) -> list[str]:
+        base = self._path(prefix.rstrip("/"))
+        if not base.is_dir():
+            return []
+        return sorted(
+            path.relative_to(self._root).as_posix()
+            for path in base.rglob("*")
+            if path.is_file() and not path.name.startswith(".")
+        )
+
+    def _check_precondition(self, name: str, if_match: str | None) -> None:
+        current = self.read(name)
+        if current is None and if_match is not None:
+            raise PreconditionFailed(name)
+        if current is not None and current.etag != if_match:
+            raise PreconditionFailed(name)
+
+    def _path(self, name: str) -> Path:
+        # Names are built by the store from validated parts; this guards the invariant.
+        parts = PurePosixPath(name).parts
+        if not parts or any(part in ("..", "") for part in parts) or name.startswith("/"):
+            raise RecordsError(f"{self.location}: refusing unsafe record name {name!r}")
+        return self._root.joinpath(*parts)
+
+
+def _replace_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to a hidden temp file beside `path`, then rename it over `path`."""
+    fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            os.fsync(tmp.fileno())
+        os.replace(tmp_name, path)
+    except BaseException:
+        # Never leave a temp file behind, whatever interrupted the write.
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+
+
+def _etag(data: bytes) -> str:
+    return '"' + hashlib.sha256(data).hexdigest() + '"'
+
+
+class FolderStore(BackedRecordStore):
+    """Records in a local folder; the folder is created on the first write."""
+
+    def __init__(self, path: Path | str) -> None:
+        super().__init__(FolderBackend(Path(path)))

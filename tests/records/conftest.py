@@ -1,0 +1,53 @@
+"""Fixtures for the records tests: the same suite runs on a folder and on Azurite."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from azure.storage.blob import BlobServiceClient
+
+from speech_action.records import BlobStore, FolderStore, RecordStore
+from tests.support.azurite import Azurite, azurite  # noqa: F401  (the fixture is used by name)
+
+
+@dataclass(frozen=True)
+class StoreSite:
+    """One record location: `open()` gives a store on it (two stores act like two
+    concurrent runs); `put_raw` plants bytes as another writer would."""
+
+    open: Callable[[], RecordStore]
+    put_raw: Callable[[str, bytes], None]
+
+
+def _folder_site(root: Path) -> StoreSite:
+    def put_raw(name: str, data: bytes) -> None:
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_bytes(data)
+
+    return StoreSite(open=lambda: FolderStore(root), put_raw=put_raw)
+
+
+def _blob_site(server: Azurite) -> StoreSite:
+    container = f"t-{uuid.uuid4().hex[:20]}"  # a fresh, not yet created container
+
+    def put_raw(name: str, data: bytes) -> None:
+        service = BlobServiceClient.from_connection_string(server.connection_string)
+        client = service.get_container_client(container)
+        if not client.exists():
+            client.create_container()
+        client.upload_blob(name, data, overwrite=True)
+
+    return StoreSite(
+        open=lambda: BlobStore(server.connection_string, container), put_raw=put_raw
+    )
+
+
+@pytest.fixture(params=["folder", "blob"])
+def site(request: pytest.FixtureRequest, tmp_path: Path) -> StoreSite:
+    if request.param == "folder":
+        return _folder_site(tmp_path / "records")
+    return _blob_site(request.getfixturevalue("azurite"))
