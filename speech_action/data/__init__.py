@@ -1,1 +1,48 @@
-"""data"""
+"""Discovery, validation, packaging and content hashing of the data (pure, no network).
+
+Typical use by a mode::
+
+    test_set = discover_test_data(workspace, layout)
+    training = discover_training_data(workspace, layout)
+    validate([test_set, *training])          # raises DataValidationError(problems)
+    digest = content_hash(test_set)          # reuse an identical dataset on the service
+    package = package_dataset(test_set)      # temp file to upload; caller deletes it
+"""
+
+from speech_action.data.discovery import discover_test_data, discover_training_data
+from speech_action.data.layout import LAYOUT_KEYS, DataLayout, resolve_in_workspace
+from speech_action.data.model import (
+    PACKAGED_TRANSCRIPT_NAME,
+    DataFile,
+    DataSet,
+    DatasetKind,
+    DataValidationError,
+    Limits,
+    Problem,
+    TestDataSet,
+    TrainingDataSet,
+)
+from speech_action.data.packaging import PackagedDataset, content_hash, package_dataset
+from speech_action.data.validation import check_dataset, validate
+
+__all__ = [
+    "LAYOUT_KEYS",
+    "PACKAGED_TRANSCRIPT_NAME",
+    "DataFile",
+    "DataLayout",
+    "DataSet",
+    "DataValidationError",
+    "DatasetKind",
+    "Limits",
+    "PackagedDataset",
+    "Problem",
+    "TestDataSet",
+    "TrainingDataSet",
+    "check_dataset",
+    "content_hash",
+    "discover_test_data",
+    "discover_training_data",
+    "package_dataset",
+    "resolve_in_workspace",
+    "validate",
+]

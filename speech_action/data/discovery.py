@@ -1,0 +1,229 @@
+"""Finding the test and training datasets in the workspace.
+
+Discovery only looks at names and sizes. What it cannot make sense of (no transcript,
+two transcripts, an unreadable zip, a link out of the workspace) is recorded as a
+problem on the dataset, so validation reports it together with every content problem.
+Only a missing data folder, or no training data at all, stops discovery itself.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from speech_action.data.layout import (
+    AUDIO_SUFFIXES,
+    LAYOUT_KEYS,
+    DataLayout,
+    is_inside,
+    resolve_in_workspace,
+    workspace_relative,
+)
+from speech_action.data.model import (
+    DataFile,
+    DatasetKind,
+    DataValidationError,
+    Problem,
+    TestDataSet,
+    TrainingDataSet,
+)
+
+_IGNORED_ZIP_PREFIXES = ("__MACOSX/",)
+
+
+def discover_test_data(workspace: Path, layout: DataLayout) -> TestDataSet:
+    """The test dataset: a folder of audio + transcript, or a zip holding the same."""
+    root = resolve_in_workspace(workspace, layout.testing, LAYOUT_KEYS["testing"])
+    display = workspace_relative(workspace, root)
+    if root.is_file() and root.suffix.lower() == ".zip":
+        return _zip_dataset(workspace, root, layout)
+    if not root.is_dir():
+        raise DataValidationError([Problem(display, None, (
+            "the testing data folder does not exist; add audio files and a transcript "
+            f"({' or '.join(layout.transcript_names)}) there, or set testing-data"))])
+    entries = _listing(root)
+    zips = [p for p in entries if p.suffix.lower() == ".zip"]
+    loose = [p for p in entries if _is_audio(p) or p.name in layout.transcript_names]
+    if len(zips) == 1 and not loose:
+        return _zip_dataset(workspace, zips[0], layout)
+    files, problems = _files(workspace, [p for p in entries if _is_audio(p)])
+    transcript, more = _pick_transcript(workspace, root, entries, layout, bool(files))
+    problems += more
+    if zips:
+        problems.append(Problem(workspace_relative(workspace, zips[0]), None, (
+            "the testing data folder holds a zip next to other test data; keep either "
+            "one zip with audio and transcript, or the loose files")))
+    return TestDataSet(DatasetKind.ACOUSTIC, display, tuple(files), transcript, tuple(problems))
+
+
+def discover_training_data(workspace: Path, layout: DataLayout) -> list[TrainingDataSet]:
+    """The training datasets, at most one per kind, in a fixed order.
+
+    In the training folder: `*.txt` are related text (Language), the pronunciation
+    file is Pronunciation, `*.md` except README.md are LanguageMarkdown (a README
+    describes the folder, it is not training text), audio with a transcript is Acoustic.
+    """
+    root = resolve_in_workspace(workspace, layout.training, LAYOUT_KEYS["training"])
+    display = workspace_relative(workspace, root)
+    needs_folder = None in (layout.language_files, layout.pronunciation_files,
+                            layout.markdown_files, layout.acoustic_files)
+    if needs_folder and not root.is_dir():
+        raise DataValidationError([Problem(display, None, (
+            "the training data folder does not exist; add related text (plain_text.txt), "
+            "pronunciations or audio with a transcript there, or set training-data"))])
+    entries = _listing(root) if root.is_dir() else []
+    datasets = [
+        _text_dataset(workspace, display, DatasetKind.LANGUAGE, layout.language_files,
+                      "language_files", [p for p in entries if _is_related_text(p, layout)]),
+        _text_dataset(workspace, display, DatasetKind.PRONUNCIATION,
+                      layout.pronunciation_files, "pronunciation_files",
+                      [p for p in entries if p.name == layout.pronunciation_name]),
+        _text_dataset(workspace, display, DatasetKind.LANGUAGE_MARKDOWN, layout.markdown_files,
+                      "markdown_files", [p for p in entries if _is_markdown(p)]),
+        _acoustic_training(workspace, root, entries, layout),
+    ]
+    found = [d for d in datasets if d is not None]
+    if not found:
+        raise DataValidationError([Problem(display, None, (
+            "no training data found; add related text (plain_text.txt or other *.txt), "
+            f"{layout.pronunciation_name}, *.md structured text, or audio with a "
+            "transcript"))])
+    return found
+
+
+def _listing(folder: Path) -> list[Path]:
+    """Visible files directly in the folder, sorted (sub-folders are not data)."""
+    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+
+
+def _is_audio(path: Path) -> bool:
+    return path.suffix.lower() in AUDIO_SUFFIXES
+
+
+def _is_related_text(path: Path, layout: DataLayout) -> bool:
+    return (path.suffix.lower() == ".txt" and path.name not in layout.transcript_names
+            and path.name != layout.pronunciation_name)
+
+
+def _is_markdown(path: Path) -> bool:
+    return path.suffix.lower() == ".md" and path.name.lower() != "readme.md"
+
+
+def _files(workspace: Path, paths: Sequence[Path]) -> tuple[list[DataFile], list[Problem]]:
+    """DataFiles named by their file name; links out of the workspace become problems."""
+    files: list[DataFile] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for path in paths:
+        display = workspace_relative(workspace, path)
+        if not is_inside(workspace, path):
+            problems.append(Problem(display, None, (
+                "is a link to a file outside the workspace; the action only reads files "
+                "inside the repository: copy the file in instead")))
+        elif path.name in seen:
+            problems.append(Problem(display, None, (
+                f"has the same file name as {seen[path.name]}; names must be unique "
+                "within a dataset: rename one")))
+        else:
+            seen[path.name] = display
+            files.append(DataFile(path.name, path, display, path.stat().st_size))
+    return files, problems
+
+
+def _pick_transcript(
+    workspace: Path, root: Path, entries: Sequence[Path], layout: DataLayout, has_audio: bool
+) -> tuple[DataFile | None, list[Problem]]:
+    candidates = [p for p in entries if p.name in layout.transcript_names]
+    candidates.sort(key=lambda p: layout.transcript_names.index(p.name))
+    files, problems = _files(workspace, candidates)
+    display = workspace_relative(workspace, root)
+    if len(files) > 1:
+        problems.append(Problem(files[1].display, None, (
+            f"a second transcript next to {files[0].name}; keep one transcript file")))
+    if not files and has_audio:
+        problems.append(Problem(display, None, (
+            f"no transcript file ({' or '.join(layout.transcript_names)}) next to the audio; "
+            "add one with a `<audio file name><TAB><transcript>` line per audio file")))
+    return (files[0] if files else None), problems
+
+
+def _zip_dataset(workspace: Path, path: Path, layout: DataLayout) -> TestDataSet:
+    display = workspace_relative(workspace, path)
+    root = workspace_relative(workspace, path.parent)
+    if not is_inside(workspace, path):
+        problem = Problem(display, None, "is a link to a file outside the workspace; "
+                          "copy the zip into the repository instead")
+        return TestDataSet(DatasetKind.ACOUSTIC, root, (), None, (problem,))
+    try:
+        with zipfile.ZipFile(path) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as error:
+        problem = Problem(display, None, f"is not a readable zip file ({error}); "
+                          "create it again, e.g. with `zip -0 tests.zip *.wav trans.txt`")
+        return TestDataSet(DatasetKind.ACOUSTIC, root, (), None, (problem,))
+    members = [i for i in infos if not i.is_dir() and not i.filename.startswith(
+        _IGNORED_ZIP_PREFIXES) and not Path(i.filename).name.startswith(".")]
+    audio = [DataFile(i.filename, path, display, i.file_size, i.filename)
+             for i in members if Path(i.filename).suffix.lower() in AUDIO_SUFFIXES]
+    transcripts = [DataFile(i.filename, path, display, i.file_size, i.filename)
+                   for i in members if i.filename in layout.transcript_names]
+    transcripts.sort(key=lambda f: layout.transcript_names.index(f.name))
+    problems: list[Problem] = []
+    if len(transcripts) > 1:
+        problems.append(Problem(display, None, "the zip holds more than one transcript "
+                        f"({', '.join(f.name for f in transcripts)}); keep one"))
+    if not transcripts:
+        problems.append(Problem(display, None, (
+            f"the zip has no transcript ({' or '.join(layout.transcript_names)}) at its top "
+            "level; add one with a `<audio file name><TAB><transcript>` line per audio file")))
+    transcript = transcripts[0] if transcripts else None
+    return TestDataSet(DatasetKind.ACOUSTIC, display, tuple(audio), transcript,
+                       tuple(problems))
+
+
+def _text_dataset(
+    workspace: Path,
+    root: str,
+    kind: DatasetKind,
+    explicit: tuple[str, ...] | None,
+    field_name: str,
+    discovered: list[Path],
+) -> TrainingDataSet | None:
+    paths, problems = _explicit(workspace, explicit, field_name, discovered)
+    files, more = _files(workspace, paths)
+    if not files and not problems and not more:
+        return None
+    return TrainingDataSet(kind, root, tuple(files), None, tuple(problems + more))
+
+
+def _explicit(
+    workspace: Path, explicit: tuple[str, ...] | None, field_name: str, discovered: list[Path]
+) -> tuple[list[Path], list[Problem]]:
+    """The configured files of a kind (when a list is given), else the discovered ones."""
+    if explicit is None:
+        return discovered, []
+    key = LAYOUT_KEYS[field_name]
+    paths: list[Path] = []
+    problems: list[Problem] = []
+    for relative in explicit:
+        path = resolve_in_workspace(workspace, relative, key)
+        if path.is_file():
+            paths.append(path)
+        else:
+            problems.append(Problem(relative, None, f"is listed in {key} but does not exist; "
+                                    "add the file or fix the list"))
+    return paths, problems
+
+
+def _acoustic_training(
+    workspace: Path, root: Path, entries: list[Path], layout: DataLayout
+) -> TrainingDataSet | None:
+    paths, problems = _explicit(workspace, layout.acoustic_files, "acoustic_files", entries)
+    audio, more = _files(workspace, [p for p in paths if _is_audio(p)])
+    transcripts = [p for p in paths if p.name in layout.transcript_names]
+    if not audio and not transcripts and not problems:
+        return None
+    transcript, tmore = _pick_transcript(workspace, root, transcripts, layout, bool(audio))
+    return TrainingDataSet(DatasetKind.ACOUSTIC, workspace_relative(workspace, root),
+                           tuple(audio), transcript, tuple(problems + more + tmore))

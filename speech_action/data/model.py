@@ -1,0 +1,132 @@
+"""The vocabulary of the data package: datasets, their files, problems and limits.
+
+Everything here is plain, frozen data; reading files happens in `reader`, `wav` and `text`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import ClassVar
+
+from speech_action.errors import SpeechActionError
+
+#: The transcript's name inside every packaged audio zip (the service looks for it).
+PACKAGED_TRANSCRIPT_NAME = "trans.txt"
+
+
+class DatasetKind(enum.StrEnum):
+    """Dataset kinds, spelled as the service's `DatasetKind` enum spells them."""
+
+    ACOUSTIC = "Acoustic"
+    LANGUAGE = "Language"
+    PRONUNCIATION = "Pronunciation"
+    LANGUAGE_MARKDOWN = "LanguageMarkdown"
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The service's published limits; injectable so tests can use small ones."""
+
+    max_test_audio_seconds: float = 2 * 60 * 60
+    max_training_audio_seconds: float = 40.0
+    max_zip_bytes: int = 2 * 1024**3
+    max_zip_files: int = 10_000
+    max_language_bytes: int = 200 * 1024**2
+    max_pronunciation_bytes: int = 1024**2
+    #: Beyond this many problems in one file the rest are summed up in one line,
+    #: so a broken 100,000-line file does not flood the job summary.
+    max_problems_per_file: int = 20
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with the data: where (workspace-relative file, 1-based line) and what."""
+
+    file: str
+    line: int | None
+    message: str
+
+    def __str__(self) -> str:
+        where = self.file if self.line is None else f"{self.file}:{self.line}"
+        return f"{where}: {self.message}"
+
+
+class DataValidationError(SpeechActionError):
+    """The data has problems; `problems` holds all of them, each with its file and line."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems: tuple[Problem, ...] = tuple(problems)
+        count = len(self.problems)
+        noun = "problem" if count == 1 else "problems"
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(
+            f"The data has {count} {noun}; fix them and push again "
+            f"(nothing was uploaded):\n{lines}"
+        )
+
+
+@dataclass(frozen=True, order=True)
+class DataFile:
+    """One input file of a dataset: a file on disk, or a member of a zip on disk.
+
+    `name` is the file's name inside the dataset: what transcript lines refer to and the
+    name it gets in the package. `display` is the workspace-relative path used in problems
+    (for a zip member: the zip's path).
+    """
+
+    name: str
+    path: Path
+    display: str
+    size: int
+    member: str | None = None
+
+    @property
+    def label(self) -> str:
+        """How messages name the file: the path, or `member` in `zip path`."""
+        if self.member is None:
+            return self.display
+        return f"{self.member} (in {self.display})"
+
+
+@dataclass(frozen=True)
+class DataSet:
+    """A set of files that becomes one dataset on the service.
+
+    For Acoustic data, `files` are the audio files and `transcript` is the transcript
+    file (None when none was found; validation reports it). For text kinds, `files` are
+    the text files, concatenated in name order when packaged. `problems` are found
+    while discovering (a missing transcript, an unreadable zip, ...); validation
+    reports them together with the content problems.
+    """
+
+    purpose: ClassVar[str] = "testing"
+
+    kind: DatasetKind
+    root: str
+    files: tuple[DataFile, ...]
+    transcript: DataFile | None = None
+    problems: tuple[Problem, ...] = field(default=())
+
+    def max_audio_seconds(self, limits: Limits) -> float:
+        """The longest audio file the service accepts for this dataset's use (testing)."""
+        return limits.max_test_audio_seconds
+
+
+@dataclass(frozen=True)
+class TestDataSet(DataSet):
+    """The test data: audio with human transcripts (kind Acoustic), up to 2 h per file."""
+
+    __test__: ClassVar[bool] = False  # not a pytest test class, despite the name
+
+
+@dataclass(frozen=True)
+class TrainingDataSet(DataSet):
+    """One training dataset; audio in it may be at most 40 s per file."""
+
+    purpose: ClassVar[str] = "training"
+
+    def max_audio_seconds(self, limits: Limits) -> float:
+        return limits.max_training_audio_seconds

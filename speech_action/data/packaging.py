@@ -1,0 +1,175 @@
+"""Packaging datasets for upload, and their content hash, in one streaming pass.
+
+Audio datasets become a zip (WAVs stored, not deflated: they hardly compress) with the
+transcript as `trans.txt`; text datasets become one UTF-8 file. Text gets the BOM the
+service asks for and LF line endings. Files are copied in chunks, so memory stays flat
+whatever the dataset's size.
+
+The content hash is a sha256 over a canonical form: the kind, then each file's name
+(sorted) with the sha256 of its normalized content (text without BOM, CRLF as LF, a
+final newline). It ignores timestamps, zip metadata, folder vs zip, and BOM/CRLF
+variants of the same text, so identical data is recognized across runs and machines.
+Hashing alone reads each file once; packaging reads each file once and yields the
+same hash on the way, so upload = at most two reads (hash for reuse lookup, then package).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+from speech_action.data.model import (
+    PACKAGED_TRANSCRIPT_NAME,
+    DataFile,
+    DataSet,
+    DatasetKind,
+)
+from speech_action.data.reader import DataReader, iter_chunks
+from speech_action.data.text import UTF8_BOM
+
+HASH_SCHEME = b"speech-action dataset content v1\n"
+# Fixed zip entry time and mode: the package's bytes depend on the content only.
+_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
+_ZIP_MODE = 0o644 << 16
+
+
+@dataclass(frozen=True)
+class PackagedDataset:
+    """A dataset ready for upload: the temp file (the caller removes it), its size and
+    the dataset's content hash (hex sha256)."""
+
+    kind: DatasetKind
+    path: Path
+    size: int
+    content_hash: str
+
+
+def normalize_text(chunks: Iterable[bytes]) -> Iterator[bytes]:
+    """UTF-8 text bytes without a leading BOM, CRLF as LF, ending with LF (unless empty).
+
+    Works on bytes: CR and LF never occur inside a UTF-8 multi-byte sequence.
+    """
+    head = b""
+    started = False
+    pending_cr = False
+    last = b""
+    for chunk in chunks:
+        if not started:
+            head += chunk
+            if len(head) < len(UTF8_BOM) and UTF8_BOM.startswith(head):
+                continue  # could still be a BOM split across chunks
+            chunk, started = head.removeprefix(UTF8_BOM), True
+        if pending_cr:
+            chunk = b"\r" + chunk
+        pending_cr = chunk.endswith(b"\r")
+        if pending_cr:
+            chunk = chunk[:-1]
+        chunk = chunk.replace(b"\r\n", b"\n")
+        if chunk:
+            last = chunk
+            yield chunk
+    # A CR at the very end is a line ending like CRLF.
+    tail = (b"\n" if pending_cr else b"") + (b"" if started else head.removeprefix(UTF8_BOM))
+    if tail:
+        last = tail
+        yield tail
+    if last and not last.endswith(b"\n"):
+        yield b"\n"
+
+
+def _is_text(kind: DatasetKind) -> bool:
+    return kind is not DatasetKind.ACOUSTIC
+
+
+def _canonical_hash(kind: DatasetKind, digests: dict[str, str]) -> str:
+    canonical = hashlib.sha256(HASH_SCHEME)
+    canonical.update(f"kind\t{kind.value}\n".encode())
+    for name in sorted(digests):
+        canonical.update(f"{json.dumps(name)}\t{digests[name]}\n".encode())
+    return canonical.hexdigest()
+
+
+def _entries(dataset: DataSet) -> list[tuple[str, DataFile, bool]]:
+    """(name in the package, file, is text) in package order: files by name, transcript last."""
+    text = _is_text(dataset.kind)
+    entries = [(f.name, f, text) for f in sorted(dataset.files, key=lambda f: f.name)]
+    if dataset.transcript is not None:
+        entries.append((PACKAGED_TRANSCRIPT_NAME, dataset.transcript, True))
+    return entries
+
+
+def _content(stream: IO[bytes], is_text: bool) -> Iterator[bytes]:
+    chunks = iter_chunks(stream)
+    return normalize_text(chunks) if is_text else chunks
+
+
+def content_hash(dataset: DataSet) -> str:
+    """The dataset's content hash; reads every file once, in chunks."""
+    digests: dict[str, str] = {}
+    with DataReader() as reader:
+        for name, data_file, is_text in _entries(dataset):
+            digest = hashlib.sha256()
+            with reader.open(data_file) as stream:
+                for chunk in _content(stream, is_text):
+                    digest.update(chunk)
+            digests[name] = digest.hexdigest()
+    return _canonical_hash(dataset.kind, digests)
+
+
+def package_dataset(dataset: DataSet, directory: Path | None = None) -> PackagedDataset:
+    """Write the upload file into `directory` (default: the system temp folder)."""
+    suffix = ".txt" if _is_text(dataset.kind) else ".zip"
+    handle, name = tempfile.mkstemp(prefix="speech-dataset-", suffix=suffix, dir=directory)
+    path = Path(name)
+    try:
+        with os.fdopen(handle, "w+b") as out, DataReader() as reader:
+            if _is_text(dataset.kind):
+                digests = _write_text(dataset, reader, out)
+            else:
+                digests = _write_zip(dataset, reader, out)
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    return PackagedDataset(dataset.kind, path, path.stat().st_size,
+                           _canonical_hash(dataset.kind, digests))
+
+
+def _copy(chunks: Iterable[bytes], out: IO[bytes]) -> str:
+    """Write the chunks and return their sha256."""
+    digest = hashlib.sha256()
+    for chunk in chunks:
+        digest.update(chunk)
+        out.write(chunk)
+    return digest.hexdigest()
+
+
+def _write_text(dataset: DataSet, reader: DataReader, out: IO[bytes]) -> dict[str, str]:
+    """All text files, in name order, as one BOM-prefixed UTF-8 file."""
+    out.write(UTF8_BOM)
+    digests: dict[str, str] = {}
+    for name, data_file, _ in _entries(dataset):
+        with reader.open(data_file) as stream:
+            digests[name] = _copy(_content(stream, True), out)
+    return digests
+
+
+def _write_zip(dataset: DataSet, reader: DataReader, out: IO[bytes]) -> dict[str, str]:
+    digests: dict[str, str] = {}
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for name, data_file, is_text in _entries(dataset):
+            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
+            info.external_attr = _ZIP_MODE
+            # Only used to decide on zip64 headers up front; BOM and a final LF may add 4.
+            info.file_size = data_file.size + 4
+            with reader.open(data_file) as stream, archive.open(info, "w") as entry:
+                if is_text:
+                    entry.write(UTF8_BOM)
+                digests[name] = _copy(_content(stream, is_text), entry)
+    return digests

@@ -1,0 +1,179 @@
+"""Line-by-line checks of the text files: transcripts, related text, pronunciations.
+
+Files are read as bytes and decoded one line at a time, so an invalid byte is reported
+with its line and the rest of the file is still checked. A UTF-8 BOM and CRLF line
+endings are accepted everywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import IO
+
+from speech_action.data.model import DataFile, Problem
+
+UTF8_BOM = b"\xef\xbb\xbf"
+_UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
+_URI = re.compile(r"https?://\S*|\bwww\.\S+", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a text file; `text` is None when the line is not valid UTF-8."""
+
+    number: int
+    text: str | None
+
+
+@dataclass(frozen=True)
+class TranscriptEntry:
+    """A well-formed transcript line: audio file name and what is said in it."""
+
+    line: int
+    name: str
+    text: str
+
+
+class FileProblems:
+    """Collects the problems of one file, capped so a broken file cannot flood the report.
+
+    Problems in a zip member are reported on the zip (annotations need a real file) with
+    the member and line in the message.
+    """
+
+    def __init__(self, data_file: DataFile, cap: int) -> None:
+        self._file = data_file
+        self._cap = cap
+        self._problems: list[Problem] = []
+        self._dropped = 0
+
+    def add(self, line: int | None, message: str) -> None:
+        if len(self._problems) >= self._cap:
+            self._dropped += 1
+            return
+        member = self._file.member
+        if member is None:
+            self._problems.append(Problem(self._file.display, line, message))
+            return
+        where = member if line is None else f"{member}, line {line}"
+        self._problems.append(Problem(self._file.display, None, f"{where}: {message}"))
+
+    def result(self) -> list[Problem]:
+        if not self._dropped:
+            return list(self._problems)
+        more = Problem(
+            self._file.display,
+            None,
+            f"{self._dropped} more problems like these in {self._file.label} were not listed; "
+            "fix the ones above and validate again",
+        )
+        return [*self._problems, more]
+
+
+def read_lines(stream: IO[bytes], sink: FileProblems) -> Iterator[Line]:
+    """Decode each line; invalid UTF-8 is reported to `sink` and yields `text=None`."""
+    for number, raw in enumerate(stream, start=1):
+        if number == 1:
+            if raw.startswith(_UTF16_BOMS):
+                sink.add(None, "the file is UTF-16 encoded; save it as UTF-8 and push again")
+                return
+            raw = raw.removeprefix(UTF8_BOM)
+        raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+        try:
+            yield Line(number, raw.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            bad = raw[error.start : error.start + 1].hex()
+            sink.add(
+                number,
+                f"not valid UTF-8 (byte 0x{bad} at byte {error.start + 1} of the line); "
+                "save the file as UTF-8",
+            )
+            yield Line(number, None)
+
+
+@dataclass(frozen=True)
+class Transcript:
+    """The well-formed lines, and every name any line mentions (even a broken line),
+    so an audio file whose line is broken is not also reported as untranscribed."""
+
+    entries: list[TranscriptEntry]
+    names: set[str]
+
+
+def check_transcript(stream: IO[bytes], sink: FileProblems) -> Transcript:
+    """Check transcript lines (`<audio file name><TAB><transcript>`)."""
+    entries: list[TranscriptEntry] = []
+    first_line: dict[str, int] = {}
+    names: set[str] = set()
+    for line in read_lines(stream, sink):
+        if line.text is None or not line.text.strip():
+            continue
+        name, tab, text = line.text.partition("\t")
+        name = name.strip()
+        names.add(name)
+        if not tab:
+            sink.add(line.number, "no tab between the audio file name and the transcript; "
+                     "write `<audio file name><TAB><transcript>`")
+        elif not name:
+            sink.add(line.number, "the audio file name before the tab is empty; "
+                     "write `<audio file name><TAB><transcript>`")
+        elif not text.strip():
+            sink.add(line.number, f"empty transcript text for {name}; write what is said "
+                     "in the audio, or remove the line and the audio file")
+        elif name in first_line:
+            sink.add(line.number, f"duplicate name: {name} is already transcribed on line "
+                     f"{first_line[name]}; keep one line per audio file")
+        else:
+            first_line[name] = line.number
+            entries.append(TranscriptEntry(line.number, name, text.strip()))
+    return Transcript(entries, names)
+
+
+def check_related_text(stream: IO[bytes], sink: FileProblems) -> None:
+    """Related sentences: valid UTF-8, some text, and no URIs (the service rejects them)."""
+    has_text = False
+    for line in read_lines(stream, sink):
+        if line.text is None:
+            continue
+        has_text = has_text or bool(line.text.strip())
+        match = _URI.search(line.text)
+        if match:
+            sink.add(line.number, f"contains a URI ({match.group(0)[:60]}); the service "
+                     "rejects related text with URIs: remove it or write it out in words")
+    if not has_text:
+        sink.add(None, "the file has no text; add sentences or remove the file")
+
+
+def check_markdown(stream: IO[bytes], sink: FileProblems) -> None:
+    """Structured text (Markdown): valid UTF-8 and some text."""
+    has_text = False
+    for line in read_lines(stream, sink):
+        has_text = has_text or bool(line.text and line.text.strip())
+    if not has_text:
+        sink.add(None, "the file has no text; add structured text or remove the file")
+
+
+def check_pronunciation(stream: IO[bytes], sink: FileProblems) -> None:
+    """Pronunciations: `<display form><TAB><spoken form>`, exactly one tab per line."""
+    has_text = False
+    for line in read_lines(stream, sink):
+        if line.text is None or not line.text.strip():
+            continue
+        has_text = True
+        tabs = line.text.count("\t")
+        if tabs != 1:
+            found = "no tab" if tabs == 0 else f"{tabs} tabs"
+            sink.add(line.number, f"{found}; write exactly one tab per line: "
+                     "`<display form><TAB><spoken form>`")
+            continue
+        display, spoken = (part.strip() for part in line.text.split("\t"))
+        if not display:
+            sink.add(line.number, "empty display form before the tab; write the word as "
+                     "it should be displayed, e.g. `3CPO<TAB>three c p o`")
+        if not spoken:
+            sink.add(line.number, f"empty spoken form for {display or 'the line'}; write "
+                     "how it is said after the tab, e.g. `3CPO<TAB>three c p o`")
+    if not has_text:
+        sink.add(None, "the file has no pronunciations; add lines or remove the file")

@@ -1,0 +1,195 @@
+"""Validation of datasets against the service's published rules, before any upload.
+
+Every problem of every dataset is collected first and raised as one
+`DataValidationError`, so a user fixes everything in one round. Audio is checked from
+its header (and file size) only, which keeps a thousand-file dataset fast.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import IO
+
+from speech_action.data.model import (
+    DataFile,
+    DataSet,
+    DatasetKind,
+    DataValidationError,
+    Limits,
+    Problem,
+)
+from speech_action.data.reader import DataReader
+from speech_action.data.text import (
+    FileProblems,
+    Transcript,
+    check_markdown,
+    check_pronunciation,
+    check_related_text,
+    check_transcript,
+)
+from speech_action.data.wav import WavHeaderError, describe_format_problems, read_wav_header
+
+TextCheck = Callable[[IO[bytes], FileProblems], object]
+_MIB = 1024 * 1024
+
+
+def validate(datasets: Sequence[DataSet], limits: Limits | None = None) -> None:
+    """Raise one `DataValidationError` listing every problem of every dataset."""
+    problems = [p for dataset in datasets for p in check_dataset(dataset, limits or Limits())]
+    if problems:
+        raise DataValidationError(problems)
+
+
+def check_dataset(dataset: DataSet, limits: Limits) -> list[Problem]:
+    """All problems of one dataset (discovery's included), in file order."""
+    problems = list(dataset.problems)
+    with DataReader() as reader:
+        if dataset.kind is DatasetKind.ACOUSTIC:
+            problems += _check_audio_dataset(dataset, limits, reader)
+        else:
+            problems += _check_text_dataset(dataset, limits, reader)
+    return problems
+
+
+def _check_audio_dataset(dataset: DataSet, limits: Limits, reader: DataReader) -> list[Problem]:
+    problems: list[Problem] = []
+    if not dataset.files:
+        problems.append(Problem(dataset.root, None, (
+            f"no audio files in the {dataset.purpose} data; add 16 kHz 16-bit mono WAV "
+            "files named in the transcript")))
+    for data_file in dataset.files:
+        sink = FileProblems(data_file, limits.max_problems_per_file)
+        _check_wav(data_file, dataset.max_audio_seconds(limits), dataset.purpose, reader, sink)
+        problems += sink.result()
+    if dataset.transcript is not None:
+        problems += _check_transcript_matches(dataset, limits, reader)
+    problems += _check_package_size(dataset, limits)
+    return problems
+
+
+def _check_wav(data_file: DataFile, max_seconds: float, purpose: str, reader: DataReader,
+               sink: FileProblems) -> None:
+    if data_file.size == 0:
+        sink.add(None, "the audio file is empty; add the audio or remove the file "
+                 "and its transcript line")
+        return
+    try:
+        with reader.open(data_file) as stream:
+            info = read_wav_header(stream, data_file.size)
+    except WavHeaderError as error:
+        sink.add(None, str(error))
+        return
+    problem = describe_format_problems(info)
+    if problem:
+        sink.add(None, problem)
+    if info.seconds > max_seconds:
+        sink.add(None, (
+            f"the audio is too long: {_duration(info.seconds)}, and {_duration(max_seconds)} "
+            "is the most the service accepts per file for "
+            f"{purpose}; split it into shorter "
+            "files with their own transcript lines"))
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.1f} s"
+    hours, rest = divmod(int(seconds), 3600)
+    return f"{hours} h {rest // 60:02d} min" if hours else f"{rest // 60} min {rest % 60:02d} s"
+
+
+def _check_transcript_matches(dataset: DataSet, limits: Limits,
+                              reader: DataReader) -> list[Problem]:
+    """Transcript lines are well formed and match the audio files one to one."""
+    transcript = dataset.transcript
+    assert transcript is not None  # checked by the caller
+    sink = FileProblems(transcript, limits.max_problems_per_file)
+    parsed = Transcript([], set())
+    if transcript.size == 0:
+        sink.add(None, "the transcript is empty; add a `<audio file name><TAB><transcript>` "
+                 "line per audio file")
+    else:
+        with reader.open(transcript) as stream:
+            parsed = check_transcript(stream, sink)
+    audio = {f.name: f for f in dataset.files}
+    folded = {name.casefold(): name for name in audio}
+    for entry in parsed.entries:
+        if entry.name not in audio:
+            hint = folded.get(entry.name.casefold())
+            fix = f"did you mean {hint}? Names are case-sensitive" if hint else (
+                "add the audio file or remove the line")
+            sink.add(entry.line, f"names {entry.name}, which is not among the audio files "
+                     f"of {dataset.root}; {fix}")
+    problems = sink.result()
+    for data_file in dataset.files:
+        if data_file.name not in parsed.names:
+            problems += _one(data_file, (
+                f"the audio file has no transcript line in {transcript.label}; add "
+                f"`{data_file.name}<TAB><what is said>` or remove the audio file"))
+    return problems
+
+
+def _one(data_file: DataFile, message: str) -> list[Problem]:
+    sink = FileProblems(data_file, 1)
+    sink.add(None, message)
+    return sink.result()
+
+
+def _check_package_size(dataset: DataSet, limits: Limits) -> list[Problem]:
+    """The audio zip the service receives must respect its size and file count limits."""
+    packaged = [*dataset.files, *([dataset.transcript] if dataset.transcript else [])]
+    total = sum(f.size for f in packaged)
+    problems: list[Problem] = []
+    if len(packaged) > limits.max_zip_files:
+        problems.append(Problem(dataset.root, None, (
+            f"{len(packaged):,} files would go into one zip, and the service accepts at most "
+            f"{limits.max_zip_files:,}; split the data or remove files")))
+    if total > limits.max_zip_bytes:
+        problems.append(Problem(dataset.root, None, (
+            f"the audio zip would be {total / _MIB:,.0f} MiB, and the service accepts at most "
+            f"{limits.max_zip_bytes / _MIB:,.0f} MiB; split the data or remove files")))
+    return problems
+
+
+def _language_limit(limits: Limits) -> int:
+    return limits.max_language_bytes
+
+
+def _pronunciation_limit(limits: Limits) -> int:
+    return limits.max_pronunciation_bytes
+
+
+_TEXT_RULES: dict[DatasetKind, tuple[TextCheck, Callable[[Limits], int], str]] = {
+    DatasetKind.LANGUAGE: (check_related_text, _language_limit, "related text"),
+    DatasetKind.LANGUAGE_MARKDOWN: (check_markdown, _language_limit, "structured text"),
+    DatasetKind.PRONUNCIATION: (check_pronunciation, _pronunciation_limit,
+                                "pronunciation data"),
+}
+
+
+def _check_text_dataset(dataset: DataSet, limits: Limits, reader: DataReader) -> list[Problem]:
+    check, limit_of, what = _TEXT_RULES[dataset.kind]
+    limit = limit_of(limits)
+    problems: list[Problem] = []
+    for data_file in dataset.files:
+        sink = FileProblems(data_file, limits.max_problems_per_file)
+        if data_file.size == 0:
+            sink.add(None, f"the file is empty; add {what} or remove the file")
+        elif data_file.size > limit:
+            sink.add(None, f"the file is too large: {_size(data_file.size)}, and the service "
+                     f"accepts at most {_size(limit)} of {what}; shorten or split it")
+        else:
+            with reader.open(data_file) as stream:
+                check(stream, sink)
+        problems += sink.result()
+    total = sum(f.size for f in dataset.files)
+    if len(dataset.files) > 1 and total > limit and all(f.size <= limit for f in dataset.files):
+        problems.append(Problem(dataset.root, None, (
+            f"the {what} files together are {_size(total)}, and they are uploaded as one "
+            f"dataset of at most {_size(limit)}; shorten them or remove some")))
+    return problems
+
+
+def _size(count: int) -> str:
+    if count < 10 * 1024:
+        return f"{count:,} bytes"
+    return f"{count / _MIB:,.1f} MiB" if count >= _MIB else f"{count / 1024:,.0f} KiB"
