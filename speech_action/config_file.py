@@ -1,0 +1,128 @@
+"""The YAML config file of `speech_action.config`: settings with the line they came from.
+
+The file is composed into nodes (not loaded into Python objects) for two reasons: every
+scalar stays text (`BaseLoader`: `yes` is no boolean, `2024-11-15` no date), and each key
+keeps its line, so errors can say `speech.yml line 4`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator
+from dataclasses import dataclass, field
+
+import yaml
+
+from speech_action.errors import ConfigError
+
+DATA_KEYS = {"testing": "testing-data", "training": "training-data"}
+LAYOUT_KEYS = ("transcript-files", "pronunciation-file")
+
+
+@dataclass(frozen=True)
+class RawSetting:
+    """One setting's text and where it came from (`input `locale``, `... in speech.yml line 3`)."""
+
+    value: str
+    where: str
+
+
+@dataclass
+class FileSettings:
+    """What the file sets: inputs by kebab-case name, and the data layout's file names."""
+
+    values: dict[str, RawSetting] = field(default_factory=dict)
+    transcript_files: tuple[str, ...] | None = None
+    pronunciation_file: str | None = None
+
+
+class _Problem(ValueError):
+    """One problem in the file; the message starts with the file and line."""
+
+
+def read_config_file(text: str, label: str, known: Collection[str]) -> FileSettings:
+    """Parse the file's text; `known` are the input names it may set.
+
+    Raises `ConfigError` (input `config`) listing every problem found.
+    """
+    root = _compose(text, label)
+    settings = FileSettings()
+    if root is None:  # empty file, or only comments
+        return settings
+    problems: list[str] = []
+    try:
+        for key, node, where in _pairs(root, label):
+            try:
+                _read_key(key, node, where, label, known, settings)
+            except _Problem as problem:
+                problems.append(str(problem))
+    except _Problem as problem:
+        problems.append(str(problem))
+    if problems:
+        raise ConfigError("\n".join(problems), input_name="config")
+    return settings
+
+
+def _read_key(
+    key: str, node: yaml.Node, where: str, label: str, known: Collection[str], into: FileSettings
+) -> None:
+    if key == "data":
+        _read_data(node, label, into)
+    elif key in known:
+        into.values[key] = RawSetting(_scalar(node, key, where), f"`{key}` in {where}")
+    else:
+        raise _Problem(
+            f"{where}: unknown setting `{key}`; the file takes the action's inputs "
+            "(kebab-case, e.g. `speech-region`) and `data`"
+        )
+
+
+def _compose(text: str, label: str) -> yaml.Node | None:
+    try:
+        return yaml.compose(text, Loader=yaml.BaseLoader)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        at = f" line {mark.line + 1}" if mark is not None else ""
+        problem = getattr(error, "problem", None) or str(error)
+        raise ConfigError(
+            f"{label}{at}: invalid YAML ({problem}); fix the syntax", input_name="config"
+        ) from None
+
+
+def _pairs(node: yaml.Node, label: str) -> Iterator[tuple[str, yaml.Node, str]]:
+    """(key, value node, location) of a mapping node; a problem for anything else."""
+    if not isinstance(node, yaml.MappingNode):
+        line = node.start_mark.line + 1
+        raise _Problem(f"{label} line {line}: expected a mapping of `setting: value` lines")
+    seen: set[str] = set()
+    for key_node, value_node in node.value:
+        key, where = str(key_node.value), f"{label} line {key_node.start_mark.line + 1}"
+        if key in seen:
+            raise _Problem(f"{where}: `{key}` is set twice; keep one")
+        seen.add(key)
+        yield key, value_node, where
+
+
+def _scalar(node: yaml.Node, key: str, where: str) -> str:
+    if not isinstance(node, yaml.ScalarNode):
+        raise _Problem(f"{where}: `{key}` must be a single value, not a list or a mapping")
+    return str(node.value).strip()
+
+
+def _read_data(node: yaml.Node, label: str, into: FileSettings) -> None:
+    for key, value, where in _pairs(node, label):
+        if key in DATA_KEYS:
+            name = DATA_KEYS[key]
+            if name in into.values:
+                raise _Problem(f"{where}: `data.{key}` repeats the top-level `{name}`; keep one")
+            into.values[name] = RawSetting(_scalar(value, key, where), f"`data.{key}` in {where}")
+        elif key == "transcript-files":
+            items = value.value if isinstance(value, yaml.SequenceNode) else [value]
+            names = tuple(_scalar(item, key, where) for item in items)
+            if not names or not all(names):
+                raise _Problem(f"{where}: `transcript-files` needs one or more file names")
+            into.transcript_files = names
+        elif key == "pronunciation-file":
+            into.pronunciation_file = _scalar(value, key, where) or None
+        else:
+            known = ", ".join(f"`{k}`" for k in (*DATA_KEYS, *LAYOUT_KEYS))
+            raise _Problem(f"{where}: unknown `data` key `{key}`; known: {known}")

@@ -1,0 +1,198 @@
+"""Parsers of single setting values for `speech_action.config`: text in, typed value out.
+
+Each parser raises `InvalidValue` with a message that says what is wrong with the value and
+what to write instead; `config` prefixes it with where the value came from. Secrets are
+never echoed.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import math
+import re
+from collections.abc import Callable
+from enum import StrEnum
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import BaseModel, ConfigDict, SecretStr
+
+
+class Mode(StrEnum):
+    BENCHMARK_TEST = "benchmark-test"
+    TRAIN_AND_GATE = "train-and-gate"
+    DEPLOY = "deploy"
+
+
+ApiVersion = Literal["2025-10-15", "2024-11-15", "v3.2"]
+API_VERSIONS: tuple[ApiVersion, ...] = ("2025-10-15", "2024-11-15", "v3.2")
+
+
+class Frozen(BaseModel):
+    """Our own settings: immutable and strict (`extra="forbid"`)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class MinImprovement(Frozen):
+    """`min-improvement`: WER points (`0.5`) or percent of the benchmark WER (`5%`)."""
+
+    raw: str
+    amount: float
+    relative: bool
+
+    def required_gain(self, benchmark_wer: float) -> float:
+        """The gain in WER points (benchmark WER in percent) the new model must reach."""
+        return benchmark_wer * self.amount / 100 if self.relative else self.amount
+
+    def __str__(self) -> str:
+        return self.raw
+
+
+class InvalidValue(ValueError):
+    """A value is invalid; the message says why and what to write instead."""
+
+
+_TRUE, _FALSE = ("true", "True", "TRUE"), ("false", "False", "FALSE")
+_NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)")
+_LOCALE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
+_REGION = re.compile(r"[a-z][a-z0-9]*")
+_CONTAINER = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+
+
+def _boolean(raw: str) -> bool:
+    if raw in _TRUE or raw in _FALSE:
+        return raw in _TRUE
+    raise InvalidValue(f"`{raw}` is not a boolean; use `true` or `false`")
+
+
+def _positive(raw: str) -> float:
+    value = float(raw) if _NUMBER.fullmatch(raw) else math.nan
+    if not value > 0:
+        raise InvalidValue(f"`{raw}` is not a positive number; write e.g. `30`")
+    return value
+
+
+def _mode(raw: str) -> Mode:
+    try:
+        return Mode(raw)
+    except ValueError:
+        valid = ", ".join(f"`{mode.value}`" for mode in Mode)
+        raise InvalidValue(f"unknown mode `{raw}`; valid modes: {valid}") from None
+
+
+def _api_version(raw: str) -> ApiVersion:
+    for version in API_VERSIONS:
+        if raw == version:
+            return version
+    valid = ", ".join(f"`{v}`" for v in API_VERSIONS)
+    raise InvalidValue(f"unsupported API version `{raw}`; use one of {valid}")
+
+
+def _min_improvement(raw: str) -> MinImprovement:
+    number, relative = (raw[:-1].strip(), True) if raw.endswith("%") else (raw, False)
+    if not _NUMBER.fullmatch(number):
+        raise InvalidValue(
+            f"`{raw}` is not a non-negative number of WER points (`0.5`) or a percentage (`5%`)"
+        )
+    if float(number) > 100:
+        raise InvalidValue(f"`{raw}` can never be reached: a WER gain is at most 100")
+    return MinImprovement(raw=raw, amount=float(number), relative=relative)
+
+
+def _region(raw: str) -> str:
+    if not _REGION.fullmatch(raw.lower()):
+        raise InvalidValue(
+            f"`{raw}` is not a region name such as `eastus` or `westeurope`; "
+            "for a full URL use `speech-endpoint`"
+        )
+    return raw.lower()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _endpoint(raw: str) -> str:
+    if raw.lower() == "local":
+        return "local"
+    parts = urlsplit(raw)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        raise InvalidValue(
+            f"`{raw}` must be `local` or an https:// URL such as "
+            "`https://my-resource.cognitiveservices.azure.com`"
+        )
+    if parts.username or parts.password or parts.query or parts.fragment:
+        # The value is not echoed: what sits in a query or user info may be a credential.
+        raise InvalidValue("the URL must not carry user info, a query or a fragment; give only "
+                       "scheme, host and path, and the key in `speech-key`")  # fmt: skip
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        raise InvalidValue(
+            f"`{raw}` uses http://, allowed only for 127.0.0.1/localhost; use https://"
+        )
+    return raw.rstrip("/")
+
+
+def _locale(raw: str) -> str:
+    if not _LOCALE.fullmatch(raw):
+        raise InvalidValue(f"`{raw}` is not a locale such as `en-US`")
+    return raw
+
+
+def _container(raw: str) -> str:
+    if not _CONTAINER.fullmatch(raw):
+        raise InvalidValue(
+            f"`{raw}` is not a valid blob container name: 3-63 lowercase letters, digits "
+            "and single hyphens, starting and ending with a letter or digit"
+        )
+    return raw
+
+
+def _reference(raw: str) -> str:
+    """An entity id or URL (the client resolves it); only obvious mistakes are caught."""
+    if any(ch.isspace() for ch in raw):
+        raise InvalidValue(f"`{raw}` contains spaces; give an id or a URL")
+    if "://" in raw and urlsplit(raw).scheme not in ("https", "http"):
+        raise InvalidValue(f"`{raw}` is not an https:// URL")
+    return raw
+
+
+def _text(raw: str) -> str:
+    return raw
+
+
+def _secret(raw: str) -> SecretStr:
+    return SecretStr(raw)
+
+
+def inside_workspace(workspace: Path) -> Callable[[str], Path]:
+    def parse(raw: str) -> Path:
+        path = (workspace / raw).resolve()
+        if not path.is_relative_to(workspace):
+            raise InvalidValue(f"`{raw}` resolves outside the workspace; give a path inside it")
+        return path
+
+    return parse
+
+
+def parsers(workspace: Path) -> dict[str, Callable[[str], object]]:
+    """The parser of every input except `config`, by input name."""
+    inside = inside_workspace(workspace)
+    return {
+        "mode": _mode, "speech-key": _secret, "speech-region": _region,
+        "speech-endpoint": _endpoint, "api-version": _api_version, "locale": _locale,
+        "project": _text, "testing-data": inside, "training-data": inside,
+        "base-model": _reference, "benchmark-model": _reference,
+        "min-improvement": _min_improvement, "require-significance": _boolean,
+        "storage-connection-string": _secret, "storage-container": _container,
+        "records-dir": inside, "model": _reference, "endpoint-name": _text,
+        "endpoint-id": _reference, "logging-enabled": _boolean, "timeout-minutes": _positive,
+        "poll-seconds": _positive, "github-token": _secret, "comment": _boolean,
+        "fail-on-no-improvement": _boolean,
+    }  # fmt: skip

@@ -1,0 +1,364 @@
+"""GitHub Actions wire formats, byte for byte as `@actions/core` (actions/toolkit) writes them.
+
+- workflow commands on stdout: `::error file=F,line=L,title=T::message`, `::warning`,
+  `::notice`, `::debug::`, `::add-mask::`, `::group::` / `::endgroup::`; escaping as the
+  toolkit's `escapeData` (`%`, CR, LF) and `escapeProperty` (also `:` and `,`);
+- outputs appended to `$GITHUB_OUTPUT` as `name<<ghadelimiter_<uuid>` heredocs, refused
+  when the name or value contains the delimiter;
+- the step summary written once to `$GITHUB_STEP_SUMMARY`, kept under the 1 MiB the runner
+  accepts.
+
+Nothing here reads the environment: `cli` builds a `GitHubContext` with
+`github_context_from_env(os.environ)` and a `Workflow` around it. Every text leaving through
+a `Workflow` passes its `Redactor` first.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO, TypedDict, Unpack
+
+from speech_action.errors import SpeechActionError
+from speech_action.redaction import DEFAULT_REDACTOR, Redactor
+
+EOL = "\n"  # os.EOL on the Linux runner that executes container actions
+SUMMARY_SIZE_LIMIT = 1024 * 1024  # bytes; the runner drops a bigger step summary
+TRUNCATION_NOTE = (
+    "\n\n> **Summary truncated**: it exceeded GitHub's 1 MiB step summary limit. "
+    "The full results are in the JSON report (output `report`).\n"
+)
+
+
+class WorkflowCommandError(SpeechActionError):
+    """A workflow command, output or summary could not be written."""
+
+
+# ---------------------------------------------------------------- pure formatting
+
+
+def to_command_value(value: object) -> str:
+    """The toolkit's `toCommandValue`: None -> "", str as is, anything else as JSON."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON.stringify(2.0) is "2"
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+
+
+def escape_data(value: object) -> str:
+    """Escape a command's message (`%` first, so the escapes are not escaped again)."""
+    text = to_command_value(value)
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(value: object) -> str:
+    """Escape a command property value: as data, plus `:` and `,` (the separators)."""
+    return escape_data(value).replace(":", "%3A").replace(",", "%2C")
+
+
+def format_command(command: str, properties: Mapping[str, object], message: object) -> str:
+    """One workflow command line, without the line end.
+
+    As the toolkit: empty properties are skipped, yet a non-empty mapping still puts the
+    space after the command name.
+    """
+    line = "::" + (command or "missing.command")
+    if properties:
+        line += " " + ",".join(
+            f"{key}={escape_property(value)}" for key, value in properties.items() if value
+        )
+    return f"{line}::{escape_data(message)}"
+
+
+class Where(TypedDict, total=False):
+    """Where an annotation points (all optional), as the toolkit's AnnotationProperties."""
+
+    title: str | None
+    file: str | None
+    line: int | None
+    end_line: int | None
+    col: int | None
+    end_column: int | None
+
+
+_PROPERTY_KEYS = (  # the toolkit's `toCommandProperties`, in its key order
+    ("title", "title"),
+    ("file", "file"),
+    ("line", "line"),
+    ("end_line", "endLine"),
+    ("col", "col"),
+    ("end_column", "endColumn"),
+)
+
+
+def annotation_properties(**where: Unpack[Where]) -> dict[str, object]:
+    """Command properties for an annotation; unset ones are left out."""
+    given: Mapping[str, object] = where
+    return {wire: given[key] for key, wire in _PROPERTY_KEYS if given.get(key) is not None}
+
+
+def new_delimiter(new_uuid: Callable[[], uuid.UUID] = uuid.uuid4) -> str:
+    return f"ghadelimiter_{new_uuid()}"
+
+
+def format_output(name: str, value: object, delimiter: str) -> str:
+    """The toolkit's `prepareKeyValueMessage` plus the line end `issueFileCommand` adds."""
+    converted = to_command_value(value)
+    if delimiter in name:
+        raise WorkflowCommandError(
+            f"Output name {name!r} contains the delimiter {delimiter!r}; refusing to write it."
+        )
+    if delimiter in converted:
+        raise WorkflowCommandError(
+            f"The value of output {name!r} contains the delimiter {delimiter!r}; "
+            "refusing to write it (it could inject other outputs)."
+        )
+    return f"{name}<<{delimiter}{EOL}{converted}{EOL}{delimiter}{EOL}"
+
+
+def parse_file_commands(text: str) -> dict[str, str]:
+    """Read a `$GITHUB_OUTPUT` / `$GITHUB_ENV` file back as the runner does.
+
+    `name=value` lines and `name<<DELIM` heredocs (value lines up to a line equal to DELIM,
+    joined with LF); blank lines are skipped; a later value of a name wins.
+    """
+    values: dict[str, str] = {}
+    lines = iter(text.replace("\r\n", "\n").split("\n"))
+    for line in lines:
+        if not line:
+            continue
+        equals, heredoc = line.find("="), line.find("<<")
+        if equals >= 0 and (heredoc < 0 or equals < heredoc):
+            name, value = line[:equals], line[equals + 1 :]
+        elif heredoc >= 0:
+            name, delimiter = line[:heredoc], line[heredoc + 2 :]
+            value = _read_heredoc(lines, name, delimiter)
+        else:
+            raise WorkflowCommandError(f"Invalid file command line (no `=` or `<<`): {line!r}")
+        if not name:
+            raise WorkflowCommandError(f"Invalid file command line (empty name): {line!r}")
+        values[name] = value
+    return values
+
+
+def _read_heredoc(lines: Iterator[str], name: str, delimiter: str) -> str:
+    if not delimiter:
+        raise WorkflowCommandError(f"Output {name!r} has an empty heredoc delimiter.")
+    body: list[str] = []
+    for line in lines:
+        if line == delimiter:
+            return EOL.join(body)
+        body.append(line)
+    raise WorkflowCommandError(f"Output {name!r}: heredoc delimiter {delimiter!r} not found.")
+
+
+def fit_summary(markdown: str, limit: int = SUMMARY_SIZE_LIMIT) -> tuple[str, bool]:
+    """`markdown` cut to at most `limit` UTF-8 bytes with a note; `(text, truncated)`."""
+    data = markdown.encode("utf-8")
+    if len(data) <= limit:
+        return markdown, False
+    note = TRUNCATION_NOTE.encode("utf-8")
+    keep = data[: max(0, limit - len(note))].decode("utf-8", errors="ignore")
+    # Cut at a line end, so a table row or an HTML tag is not left half-open.
+    if "\n" in keep:
+        keep = keep[: keep.rindex("\n") + 1]
+    return keep + TRUNCATION_NOTE, True
+
+
+# ---------------------------------------------------------------- context from the env
+
+
+@dataclass(frozen=True)
+class GitHubContext:
+    """What the runner tells a step about itself (the `GITHUB_*` variables)."""
+
+    actions: bool = False
+    output_path: Path | None = None
+    summary_path: Path | None = None
+    workspace: Path | None = None
+    sha: str | None = None
+    ref: str | None = None
+    head_ref: str | None = None
+    base_ref: str | None = None
+    event_name: str | None = None
+    event_path: Path | None = None
+    repository: str | None = None
+    run_id: str | None = None
+    run_attempt: str | None = None
+    server_url: str = "https://github.com"
+    api_url: str = "https://api.github.com"
+    workflow: str | None = None
+    job: str | None = None
+    actor: str | None = None
+
+    @property
+    def run_url(self) -> str | None:
+        if not (self.repository and self.run_id):
+            return None
+        return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
+
+    @property
+    def short_sha(self) -> str | None:
+        return self.sha[:7] if self.sha else None
+
+
+def github_context_from_env(env: Mapping[str, str]) -> GitHubContext:
+    """Build the context from an environment mapping; `""` counts as unset."""
+
+    def get(name: str) -> str | None:
+        return env.get(name) or None
+
+    def path(name: str) -> Path | None:
+        value = get(name)
+        return Path(value) if value else None
+
+    return GitHubContext(
+        actions=env.get("GITHUB_ACTIONS") == "true",
+        output_path=path("GITHUB_OUTPUT"),
+        summary_path=path("GITHUB_STEP_SUMMARY"),
+        workspace=path("GITHUB_WORKSPACE"),
+        sha=get("GITHUB_SHA"),
+        ref=get("GITHUB_REF"),
+        head_ref=get("GITHUB_HEAD_REF"),
+        base_ref=get("GITHUB_BASE_REF"),
+        event_name=get("GITHUB_EVENT_NAME"),
+        event_path=path("GITHUB_EVENT_PATH"),
+        repository=get("GITHUB_REPOSITORY"),
+        run_id=get("GITHUB_RUN_ID"),
+        run_attempt=get("GITHUB_RUN_ATTEMPT"),
+        server_url=(get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
+        api_url=(get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
+        workflow=get("GITHUB_WORKFLOW"),
+        job=get("GITHUB_JOB"),
+        actor=get("GITHUB_ACTOR"),
+    )
+
+
+# ---------------------------------------------------------------- writers
+
+
+def append_output(
+    path: Path, name: str, value: object, *, new_uuid: Callable[[], uuid.UUID] = uuid.uuid4
+) -> None:
+    """Append one output to a `$GITHUB_OUTPUT` file."""
+    _append(path, format_output(name, value, new_delimiter(new_uuid)))
+
+
+def append_summary(path: Path, markdown: str, *, limit: int = SUMMARY_SIZE_LIMIT) -> bool:
+    """Append the summary, truncated so the whole file stays within `limit` bytes.
+
+    Returns whether it had to be truncated.
+    """
+    used = path.stat().st_size if path.exists() else 0
+    text, truncated = fit_summary(markdown, max(0, limit - used))
+    _append(path, text)
+    return truncated
+
+
+def _append(path: Path, text: str) -> None:
+    try:
+        # newline="" so the bytes are the ones we formatted, on any platform.
+        with path.open("a", encoding="utf-8", newline="") as handle:
+            handle.write(text)
+    except OSError as error:
+        raise WorkflowCommandError(
+            f"Cannot append to {path}: {error.strerror or error}. "
+            "The runner creates this file for each step; check the step's environment."
+        ) from error
+
+
+@dataclass
+class Workflow:
+    """The step's channel to the runner: commands on stdout, outputs, the summary.
+
+    Every message, property, output and summary passes the redactor. Outputs are also
+    kept in `outputs`, so outside Actions (no `GITHUB_OUTPUT`) the cli can print them.
+    """
+
+    context: GitHubContext = field(default_factory=GitHubContext)
+    stdout: TextIO = field(default_factory=lambda: sys.stdout)
+    redactor: Redactor = field(default_factory=lambda: DEFAULT_REDACTOR)
+    new_uuid: Callable[[], uuid.UUID] = uuid.uuid4
+    outputs: dict[str, str] = field(default_factory=dict)
+    summary_written: bool = False
+
+    def command(self, command: str, properties: Mapping[str, object], message: object) -> None:
+        safe_props = {key: self._redact(value) for key, value in properties.items()}
+        line = format_command(command, safe_props, self._redact(message))
+        self.stdout.write(line + EOL)
+        self.stdout.flush()
+
+    def _redact(self, value: object) -> object:
+        return self.redactor.redact(value) if isinstance(value, str) else value
+
+    def annotate(self, level: str, message: str, **where: Unpack[Where]) -> None:
+        """`::error` / `::warning` / `::notice` with the toolkit's annotation properties."""
+        self.command(level, annotation_properties(**where), message)
+
+    def error(self, message: str, **where: Unpack[Where]) -> None:
+        self.annotate("error", message, **where)
+
+    def warning(self, message: str, **where: Unpack[Where]) -> None:
+        self.annotate("warning", message, **where)
+
+    def notice(self, message: str, **where: Unpack[Where]) -> None:
+        self.annotate("notice", message, **where)
+
+    def debug(self, message: str) -> None:
+        self.command("debug", {}, message)
+
+    def info(self, message: str) -> None:
+        """A plain log line (no command), redacted."""
+        self.stdout.write(self.redactor.redact(message) + EOL)
+        self.stdout.flush()
+
+    def register_secret(self, value: str | None) -> None:
+        """Mask a secret in the runner's log (`::add-mask::`) and in our own texts.
+
+        Call it before anything can print the secret: the runner only masks what it was
+        told about before the text reached the log.
+        """
+        if not value:
+            return
+        for form in self.redactor.register(value):
+            # Not through `command`: the redactor would hide the very value to mask.
+            self.stdout.write(format_command("add-mask", {}, form) + EOL)
+        self.stdout.flush()
+
+    @contextmanager
+    def group(self, name: str) -> Iterator[None]:
+        """A collapsible log group, closed even when the body raises."""
+        self.command("group", {}, name)
+        try:
+            yield
+        finally:
+            self.command("endgroup", {}, "")
+
+    def set_output(self, name: str, value: object) -> None:
+        """Record an output; append it to `$GITHUB_OUTPUT` when the runner gave one."""
+        text = self.redactor.redact(to_command_value(value))
+        if self.context.output_path is not None:
+            append_output(self.context.output_path, name, text, new_uuid=self.new_uuid)
+        self.outputs[name] = text
+
+    def write_summary(self, markdown: str) -> bool:
+        """Append the step summary, once per run; returns whether it was truncated.
+
+        Without `GITHUB_STEP_SUMMARY` (outside Actions) nothing is written.
+        """
+        if self.summary_written:
+            raise WorkflowCommandError(
+                "The step summary was already written; build it in one buffer first."
+            )
+        self.summary_written = True
+        if self.context.summary_path is None:
+            return False
+        return append_summary(self.context.summary_path, self.redactor.redact(markdown))
