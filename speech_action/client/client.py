@@ -1,0 +1,283 @@
+"""SpeechClient: the Custom Speech operations the action needs, as typed calls.
+
+Refs: every getter takes an id, a `self` URL, or a resource/EntityRef. Every create is
+protected against twins (see `_core`). Long-running work: `wait()` / `begin_wait()`.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from speech_action.client._core import ClientCore, Ref
+from speech_action.client.errors import SpeechServiceError
+from speech_action.client.models import (
+    CustomModel,
+    Dataset,
+    DatasetDefinition,
+    Endpoint,
+    EndpointDefinition,
+    EntityRef,
+    Evaluation,
+    File,
+    ModelDefinition,
+    Project,
+    SpeechBaseModel,
+)
+from speech_action.client.results import TranscriptionResult, parse_transcription_result
+from speech_action.errors import ConfigError, ServiceError
+
+BLOCK_SIZE = 8 * 1024 * 1024  # the service's maximum block size (8 MiB)
+UploadProgress = Callable[[int, int], None]  # (bytes sent, total bytes)
+
+
+def endpoint_for_region(region: str) -> str:
+    """`https://{region}.api.cognitive.microsoft.com` for a region name such as `eastus`."""
+    name = region.strip().lower()
+    if not re.fullmatch(r"[a-z][a-z0-9]*", name):
+        raise ConfigError(
+            f"speech-region {region!r} is not a region name (like 'eastus' or 'westeurope')",
+            input_name="speech-region",
+        )
+    return f"https://{name}.api.cognitive.microsoft.com"
+
+
+def block_id(index: int) -> str:
+    """Base64 of a fixed-width counter: the service wants equal-length ids for all blocks."""
+    return base64.b64encode(f"{index:08d}".encode("ascii")).decode("ascii")
+
+
+def _eq_filter(field: str, value: str) -> dict[str, str]:
+    return {"filter": f"{field} eq '{value.replace(chr(39), chr(39) * 2)}'"}
+
+
+class SpeechClient(ClientCore):
+    # ---- base models -------------------------------------------------------------------
+
+    def list_base_models(self, locale: str | None = None) -> Iterator[SpeechBaseModel]:
+        query = _eq_filter("locale", locale) if locale else None
+        return self.list(self.url("/models/base", query), SpeechBaseModel)
+
+    def get_base_model(self, ref: Ref) -> SpeechBaseModel:
+        return self.get(self.entity_url("models/base", ref), SpeechBaseModel)
+
+    def latest_adaptable_base_model(self, locale: str, now: datetime) -> SpeechBaseModel:
+        """Newest base model of `locale` that supports adaptation and is not past its date."""
+        candidates = [m for m in self.list_base_models(locale)
+                      if m.locale in (None, locale) and _adaptable(m, now)]
+        if not candidates:
+            raise ConfigError(
+                f"no base model of locale {locale!r} on {self.endpoint} supports adaptation "
+                "before its adaptation deadline; pick another locale or give base-model",
+                input_name="base-model")
+        return max(candidates, key=lambda m: (m.created_date_time or datetime.min.astimezone(),
+                                              m.self_url))
+
+    # ---- projects ----------------------------------------------------------------------
+
+    def find_or_create_project(self, display_name: str, locale: str, *,
+                               description: str | None = None,
+                               custom_properties: dict[str, str] | None = None) -> Project | None:
+        """The project with this display name (created if absent); None if the version has
+        no projects (2024-11-15)."""
+        if not self.has_projects:
+            return None
+        for project in self.list(self.url("/projects", _eq_filter("displayName", display_name)),
+                                 Project):
+            if project.display_name == display_name and project.locale in (None, locale):
+                return project
+        body: dict[str, Any] = {"displayName": display_name, "locale": locale,
+                                "customProperties": dict(custom_properties or {})}
+        if description:
+            body["description"] = description
+        return self.create("/projects", body, Project)
+
+    def get_project(self, ref: Ref) -> Project:
+        return self.get(self.entity_url("projects", ref), Project)
+
+    # ---- datasets ----------------------------------------------------------------------
+
+    def create_dataset(self, definition: DatasetDefinition) -> Dataset:
+        """Create a dataset; with `content_url` the service fetches the data itself."""
+        return self.create("/datasets", self._link(definition.to_body()), Dataset)
+
+    def create_dataset_from_file(self, definition: DatasetDefinition, path: Path, *,
+                                 on_progress: UploadProgress | None = None) -> Dataset:
+        """Create a dataset and upload `path` with the block API (<= 8 MiB per block)."""
+        if definition.content_url:
+            raise ConfigError("create_dataset_from_file: the definition must not set content_url")
+        total = path.stat().st_size
+        dataset = self.create_dataset(definition)
+        ids = self._upload_blocks(dataset, path, total, on_progress)
+        commit = self.version.sub_url(dataset.self_url, "/blocks:commit")
+        self.request("POST", commit, json_body=[{"kind": "Latest", "id": i} for i in ids])
+        return self.get_dataset(dataset)
+
+    def _upload_blocks(self, dataset: Dataset, path: Path, total: int,
+                       on_progress: UploadProgress | None) -> list[str]:
+        ids: list[str] = []
+        sent = 0
+        with path.open("rb") as stream:  # one block in memory at a time
+            while block := stream.read(BLOCK_SIZE):
+                ids.append(block_id(len(ids)))
+                url = self.version.sub_url(dataset.self_url, "/blocks", {"blockid": ids[-1]})
+                self.request("PUT", url, data=block, content_type="application/octet-stream")
+                sent += len(block)
+                if on_progress is not None:
+                    on_progress(sent, total)
+        if not ids:
+            raise ConfigError(f"{path.name}: the file is empty; nothing to upload")
+        return ids
+
+    def get_dataset(self, ref: Ref) -> Dataset:
+        return self.get(self.entity_url("datasets", ref), Dataset)
+
+    def list_datasets(self, filter: str | None = None) -> Iterator[Dataset]:
+        return self.list(self.url("/datasets", {"filter": filter} if filter else None), Dataset)
+
+    def list_dataset_files(self, ref: Ref) -> Iterator[File]:
+        return self.list(self.version.sub_url(self.entity_url("datasets", ref), "/files"), File)
+
+    def dataset_report(self, ref: Ref) -> dict[str, Any] | None:
+        """The parsed `DatasetReport` file of a dataset (None if it has none yet)."""
+        for file in self.list_dataset_files(ref):
+            if file.kind == "DatasetReport" and file.content_url:
+                report: dict[str, Any] = json.loads(self.download(file.content_url))
+                return report
+        return None
+
+    def delete_dataset(self, ref: Ref) -> None:
+        self._delete(self.entity_url("datasets", ref))
+
+    # ---- custom models -----------------------------------------------------------------
+
+    def create_model(self, definition: ModelDefinition) -> CustomModel:
+        return self.create("/models", self._link(definition.to_body()), CustomModel)
+
+    def get_model(self, ref: Ref) -> CustomModel:
+        return self.get(self.entity_url("models", ref), CustomModel)
+
+    def list_models(self, filter: str | None = None) -> Iterator[CustomModel]:
+        return self.list(self.url("/models", {"filter": filter} if filter else None),
+                         CustomModel)
+
+    def delete_model(self, ref: Ref) -> None:
+        self._delete(self.entity_url("models", ref))
+
+    # ---- evaluations -------------------------------------------------------------------
+
+    def create_evaluation(self, display_name: str, model1_url: str, model2_url: str,
+                          dataset_url: str, locale: str, project_url: str | None = None,
+                          custom_properties: dict[str, str] | None = None,
+                          description: str | None = None) -> Evaluation:
+        body: dict[str, Any] = {
+            "displayName": display_name, "locale": locale,
+            "model1": {"self": model1_url}, "model2": {"self": model2_url},
+            "dataset": {"self": dataset_url},
+            "customProperties": dict(custom_properties or {}),
+        }
+        if description:
+            body["description"] = description
+        if project_url:
+            body["project"] = {"self": project_url}
+        return self.create("/evaluations", self._link(body), Evaluation)
+
+    def get_evaluation(self, ref: Ref) -> Evaluation:
+        return self.get(self.entity_url("evaluations", ref), Evaluation)
+
+    def list_evaluations(self, filter: str | None = None) -> Iterator[Evaluation]:
+        return self.list(self.url("/evaluations", {"filter": filter} if filter else None),
+                         Evaluation)
+
+    def list_evaluation_files(self, ref: Ref) -> Iterator[File]:
+        return self.list(self.version.sub_url(self.entity_url("evaluations", ref), "/files"),
+                         File)
+
+    def delete_evaluation(self, ref: Ref) -> None:
+        self._delete(self.entity_url("evaluations", ref))
+
+    def evaluation_transcription_results(
+        self, evaluation: Evaluation
+    ) -> dict[str, list[TranscriptionResult]]:
+        """Per-utterance results of both sides, keyed "transcription1"/"transcription2".
+
+        An evaluation links its two batch transcriptions; their files of kind
+        `Transcription` hold one result JSON per audio file (downloaded from `contentUrl`,
+        without the key when it points to another host such as a SAS URL).
+        """
+        results: dict[str, list[TranscriptionResult]] = {}
+        for side in ("transcription1", "transcription2"):
+            ref: EntityRef | None = getattr(evaluation, side)
+            if ref is None:
+                raise ServiceError(
+                    f"evaluation {evaluation.self_url.split('?')[0]} has no {side} "
+                    f"(status {evaluation.status}); wait until it succeeded before reading "
+                    "results")
+            files_url = self.version.sub_url(self.version.ensure_version(ref.self_url), "/files")
+            results[side] = [
+                parse_transcription_result(self.download(f.content_url), origin=f.name)
+                for f in self.list(files_url, File)
+                if f.kind == "Transcription" and f.content_url
+            ]
+        return results
+
+    # ---- endpoints ---------------------------------------------------------------------
+
+    def create_endpoint(self, definition: EndpointDefinition) -> Endpoint:
+        return self.create("/endpoints", self._link(definition.to_body()), Endpoint)
+
+    def get_endpoint(self, ref: Ref) -> Endpoint:
+        return self.get(self.entity_url("endpoints", ref), Endpoint)
+
+    def list_endpoints(self, filter: str | None = None) -> Iterator[Endpoint]:
+        return self.list(self.url("/endpoints", {"filter": filter} if filter else None),
+                         Endpoint)
+
+    def find_endpoint_by_name(self, display_name: str) -> Endpoint | None:
+        """The newest endpoint with exactly this display name, or None."""
+        matches = [e for e in self.list_endpoints(_eq_filter("displayName", display_name)["filter"])
+                   if e.display_name == display_name]
+        if not matches:
+            return None
+        return max(matches, key=lambda e: (e.created_date_time or datetime.min.astimezone(),
+                                           e.self_url))
+
+    def update_endpoint_model(self, ref: Ref, model_url: str) -> Endpoint:
+        """Point an endpoint at another model in place (PATCH; the old model serves until the
+        update succeeds)."""
+        url = self.entity_url("endpoints", ref)
+        response = self.request("PATCH", url, json_body={"model": {"self": model_url}})
+        return Endpoint.model_validate(response.json())
+
+    def delete_endpoint(self, ref: Ref) -> None:
+        self._delete(self.entity_url("endpoints", ref))
+
+    # ---- helpers -----------------------------------------------------------------------
+
+    def _link(self, body: dict[str, Any]) -> dict[str, Any]:
+        """Drop a project link on versions without projects, so one definition fits all."""
+        if not self.has_projects:
+            body.pop("project", None)
+        return body
+
+    def _delete(self, url: str) -> None:
+        # A retried DELETE whose first attempt went through answers 404: already gone.
+        try:
+            self.request("DELETE", url)
+        except SpeechServiceError as exc:
+            if exc.status != 404:
+                raise
+
+
+def _adaptable(model: SpeechBaseModel, now: datetime) -> bool:
+    features = model.properties.features
+    if features is None or not features.supports_adaptations_with:
+        return False
+    dates = model.properties.deprecation_dates
+    deadline = dates.adaptation_date_time if dates else None
+    return deadline is None or deadline > now
