@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import os
 import tempfile
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 
 from speech_action.errors import RecordsError
 from speech_action.records.store import BackedRecordStore, PreconditionFailed, Stored
@@ -73,8 +73,8 @@ class FolderBackend:
 
     def _path(self, name: str) -> Path:
         # Names are built by the store from validated parts; this guards the invariant.
-        parts = PurePosixPath(name).parts
-        if not parts or any(part in ("..", "") for part in parts) or name.startswith("/"):
+        parts = name.split("/")
+        if any(part in ("", ".", "..") for part in parts):
             raise RecordsError(f"{self.location}: refusing unsafe record name {name!r}")
         return self._root.joinpath(*parts)
 

@@ -79,7 +79,8 @@ def start_azurite(location: Path) -> Azurite:
     if not AZURITE_BLOB.exists():
         pytest.fail(
             "Azurite is not installed (node_modules/.bin/azurite-blob is missing): run "
-            "`npm ci --no-audit --no-fund` in the repository root (needs Node.js 20+)",
+            "`scripts/setup.sh --dev`, or `npm ci --no-audit --no-fund` in the repository "
+            "root (needs Node.js 20+)",
             pytrace=False,
         )
     port = free_port()

@@ -1,0 +1,127 @@
+"""The record models: JSON shape, schema versions, names that trace back to the commit."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from pydantic import ValidationError
+
+from speech_action.errors import RecordsError
+from speech_action.records import BenchmarkRecord, CandidateRecord, RunResult
+from speech_action.records.models import (
+    candidate_name,
+    dump_record,
+    history_name,
+    parse_record,
+    result_name,
+)
+from tests.records.records_data import benchmark, candidate, result
+
+
+def test_records_round_trip_through_json() -> None:
+    assert parse_record(dump_record(benchmark()), BenchmarkRecord, "b.json") == benchmark()
+    written = candidate("abc1234", "7", 5)
+    assert parse_record(dump_record(written), CandidateRecord, "c.json") == written
+    assert parse_record(dump_record(result()), RunResult, "r.json") == result()
+
+
+def test_the_stored_json_carries_schema_version_and_traceability() -> None:
+    stored = json.loads(dump_record(benchmark(commit="a1b2c3d", run_id="101")))
+    assert stored["schema_version"] == 1
+    assert stored["commit"] == "a1b2c3d"
+    assert stored["run_url"] == "https://github.com/o/r/actions/runs/101"
+    assert stored["time"] == "2026-11-02T09:30:00Z"
+    assert stored["model"]["url"].endswith("/models/base-1")
+    assert stored["counts"]["substitutions"] == 9
+    assert stored["test_data_hash"].startswith("sha256:")
+
+
+def test_a_record_from_a_newer_major_version_is_refused() -> None:
+    raw = json.loads(dump_record(benchmark()))
+    raw["schema_version"] = 3
+    with pytest.raises(RecordsError) as caught:
+        parse_record(json.dumps(raw).encode(), BenchmarkRecord, "records/benchmark.json")
+    message = str(caught.value)
+    assert message.startswith("records/benchmark.json: ")
+    assert "schema_version 3" in message and "reads up to 1" in message
+
+
+@pytest.mark.parametrize("version", [None, 0, "1", True, 1.5])
+def test_a_missing_or_malformed_schema_version_is_refused(version: object) -> None:
+    raw = json.loads(dump_record(benchmark()))
+    raw["schema_version"] = version
+    with pytest.raises(RecordsError, match="schema_version` is missing or not a positive"):
+        parse_record(json.dumps(raw).encode(), BenchmarkRecord, "b.json")
+
+
+def test_a_record_missing_a_required_field_names_the_field() -> None:
+    raw = json.loads(dump_record(benchmark()))
+    del raw["test_data_hash"]
+    expected = r"b\.json: not a valid BenchmarkRecord \(test_data_hash"
+    with pytest.raises(RecordsError, match=expected):
+        parse_record(json.dumps(raw).encode(), BenchmarkRecord, "b.json")
+
+
+def test_a_bom_prefixed_record_is_read() -> None:
+    data = b"\xef\xbb\xbf" + dump_record(benchmark())
+    assert parse_record(data, BenchmarkRecord, "b.json") == benchmark()
+
+
+def test_a_json_array_is_not_a_record() -> None:
+    with pytest.raises(RecordsError, match="expected a JSON object, found list"):
+        parse_record(b"[]", BenchmarkRecord, "b.json")
+
+
+@pytest.mark.parametrize("commit", ["../etc", "a/b", "", "-rf", "a b"])
+def test_commit_and_run_id_must_be_safe_name_parts(commit: str) -> None:
+    with pytest.raises(ValidationError):
+        benchmark(commit=commit)
+    with pytest.raises(ValidationError):
+        benchmark(run_id=commit)
+
+
+def test_a_time_without_timezone_is_refused() -> None:
+    raw = json.loads(dump_record(benchmark()))
+    raw["time"] = "2026-11-02T09:30:00"
+    with pytest.raises(RecordsError, match="time"):
+        parse_record(json.dumps(raw).encode(), BenchmarkRecord, "b.json")
+
+
+def test_names_trace_back_to_kind_commit_and_run() -> None:
+    assert result_name(result(kind="deploy", commit="0f3e2d1", run_id="88")) == (
+        "results/deploy/0f3e2d1-88.json"
+    )
+    assert candidate_name(candidate("0f3e2d1", "88", 0)) == "candidates/0f3e2d1-88.json"
+
+
+def test_history_names_sort_in_utc_time_order_across_timezones() -> None:
+    early = benchmark(commit="fffffff", run_id="9")
+    # Later in absolute time, but with a local clock reading that looks earlier.
+    later_local = early.model_copy(update={
+        "commit": "0000000",
+        "time": (early.time + timedelta(minutes=1)).astimezone(timezone(timedelta(hours=-8))),
+    })
+    assert later_local.time.hour < early.time.hour
+    names = [history_name(early), history_name(later_local)]
+    assert names == sorted(names)
+    assert names[0] == "history/20261102T093000000000Z-fffffff-9.json"
+
+
+def test_wer_and_counts_cannot_be_negative() -> None:
+    with pytest.raises(ValidationError):
+        benchmark(wer=-0.1)
+    with pytest.raises(ValidationError):
+        BenchmarkRecord.model_validate({
+            **json.loads(dump_record(benchmark())),
+            "counts": {"substitutions": -1, "deletions": 0, "insertions": 0,
+                       "reference_words": 3},
+        })
+
+
+def test_records_are_immutable() -> None:
+    record = benchmark()
+    with pytest.raises(ValidationError):
+        record.wer_percent = 1.0  # proving frozen-ness at run time
+    assert isinstance(record.time, datetime)
