@@ -1,13 +1,54 @@
-"""Scoring: normalization, corpus WER, alignment, confusions, significance, the gate (pure)."""
+"""Scoring: normalization, corpus WER, alignment, confusions, significance, the gate (pure).
 
+Everything here is pure and deterministic: no I/O, no clock, fixed random seeds.
+"""
+
+from speech_action.scoring.alignment import (
+    Alignment,
+    Column,
+    Confusion,
+    Edit,
+    align,
+    render_alignment,
+    top_confusions,
+)
+from speech_action.scoring.compare import Comparison, ModelResult, UtteranceChange, compare
+from speech_action.scoring.gate import (
+    GateDecision,
+    MinImprovement,
+    decide,
+    parse_min_improvement,
+)
 from speech_action.scoring.normalize import NORMALIZER_NAME, normalize
+from speech_action.scoring.significance import Significance, paired_bootstrap
+from speech_action.scoring.utterances import Utterance, pair_utterances, unmatched_hypotheses
 from speech_action.scoring.wer import CorpusScore, ScoringInputError, UtteranceCounts, score
 
 __all__ = [
     "NORMALIZER_NAME",
+    "Alignment",
+    "Column",
+    "Comparison",
+    "Confusion",
     "CorpusScore",
+    "Edit",
+    "GateDecision",
+    "MinImprovement",
+    "ModelResult",
     "ScoringInputError",
+    "Significance",
+    "Utterance",
+    "UtteranceChange",
     "UtteranceCounts",
+    "align",
+    "compare",
+    "decide",
     "normalize",
+    "pair_utterances",
+    "paired_bootstrap",
+    "parse_min_improvement",
+    "render_alignment",
     "score",
+    "top_confusions",
+    "unmatched_hypotheses",
 ]

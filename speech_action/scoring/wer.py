@@ -17,6 +17,9 @@ from speech_action.scoring.normalize import normalize
 __all__ = ["CorpusScore", "ScoringInputError", "UtteranceCounts", "count_utterances", "score"]
 
 
+_WORDS = jiwer.ReduceToListOfListOfWords()
+
+
 class ScoringInputError(SpeechActionError, ValueError):
     """References and hypotheses cannot be paired (a programming error upstream)."""
 
@@ -90,22 +93,18 @@ def process(references: Sequence[str], hypotheses: Sequence[str]) -> jiwer.WordO
         )
     if not references:
         return None
-    return jiwer.process_words(list(references), list(hypotheses))
+    # The texts are normalized already (single spaces, stripped): splitting is all that
+    # is left, so jiwer's default regex pass over every text is skipped.
+    return jiwer.process_words(list(references), list(hypotheses), _WORDS, _WORDS)
 
 
 def count_utterances(references: Sequence[str], hypotheses: Sequence[str]) -> list[UtteranceCounts]:
     """Per-utterance counts of already-normalized texts, from one jiwer call."""
     output = process(references, hypotheses)
-    return [] if output is None else counts_from_alignments(output.alignments)
+    return [] if output is None else [counts_of_chunks(c) for c in output.alignments]
 
 
-def counts_from_alignments(
-    alignments: Sequence[Sequence[jiwer.AlignmentChunk]],
-) -> list[UtteranceCounts]:
-    return [_counts(chunks) for chunks in alignments]
-
-
-def _counts(chunks: Sequence[jiwer.AlignmentChunk]) -> UtteranceCounts:
+def counts_of_chunks(chunks: Sequence[jiwer.AlignmentChunk]) -> UtteranceCounts:
     sums = {"equal": 0, "substitute": 0, "delete": 0, "insert": 0}
     for chunk in chunks:
         width = chunk.ref_end_idx - chunk.ref_start_idx

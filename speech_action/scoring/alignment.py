@@ -1,0 +1,234 @@
+"""Word alignment of reference and hypothesis, its text rendering, and confusions.
+
+An `Alignment` keeps the normalized words and the edit runs from jiwer; the column
+view is only built for the few utterances a report shows, which keeps scoring of
+large test sets cheap.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from difflib import SequenceMatcher
+from typing import Literal, NamedTuple
+
+import jiwer
+
+from speech_action.scoring.wer import UtteranceCounts, counts_of_chunks, process
+
+__all__ = [
+    "Alignment",
+    "Column",
+    "Confusion",
+    "Edit",
+    "align",
+    "render_alignment",
+    "top_confusions",
+]
+
+Op = Literal["equal", "substitute", "delete", "insert"]
+_MARKS: dict[str, str] = {"equal": "", "substitute": "S", "delete": "D", "insert": "I"}
+_OPS: dict[str, Op] = {
+    "equal": "equal",
+    "substitute": "substitute",
+    "delete": "delete",
+    "insert": "insert",
+}
+GAP = "*"
+_LAYOUT_SEARCH_LIMIT = 400
+
+
+class Edit(NamedTuple):
+    """A run of one kind of operation: reference[ref_start:ref_end] ->
+    hypothesis[hyp_start:hyp_end] (jiwer's `AlignmentChunk`, immutable)."""
+
+    op: Op
+    ref_start: int
+    ref_end: int
+    hyp_start: int
+    hyp_end: int
+
+
+class Column(NamedTuple):
+    """One aligned position: a reference word, a hypothesis word ("" for a gap)."""
+
+    op: Op
+    ref: str
+    hyp: str
+
+
+@dataclass(frozen=True)
+class Alignment:
+    """The alignment of one utterance (normalized words)."""
+
+    reference: tuple[str, ...]
+    hypothesis: tuple[str, ...]
+    edits: tuple[Edit, ...]
+    counts: UtteranceCounts
+
+    def columns(self) -> Iterator[Column]:
+        """Aligned positions; each error region is laid out for reading (`_layout`)."""
+        for is_error, refs, hyps in self._segments():
+            if is_error:
+                yield from _layout(refs, hyps)
+            else:
+                yield from (Column("equal", word, word) for word in refs)
+
+    def error_regions(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
+        """Maximal runs of adjacent non-equal edits as (reference words, hypothesis
+        words): a split such as `sharjah -> shar jah` (a substitution next to an
+        insertion) is one region, not two unrelated errors."""
+        for is_error, refs, hyps in self._segments():
+            if is_error:
+                yield refs, hyps
+
+    def _segments(self) -> Iterator[tuple[bool, tuple[str, ...], tuple[str, ...]]]:
+        start: Edit | None = None
+        end: Edit | None = None
+        for edit in (*self.edits, None):
+            if edit is not None and edit.op != "equal":
+                start, end = start or edit, edit
+                continue
+            if start is not None and end is not None:
+                yield (
+                    True,
+                    self.reference[start.ref_start : end.ref_end],
+                    self.hypothesis[start.hyp_start : end.hyp_end],
+                )
+            start = end = None
+            if edit is not None:
+                yield False, self.reference[edit.ref_start : edit.ref_end], ()
+
+
+def _layout(refs: tuple[str, ...], hyps: tuple[str, ...]) -> list[Column]:
+    """Columns of one error region. An optimal alignment never has both a deletion and
+    an insertion in one region, so it is min(len) substitutions plus the rest as
+    insertions or deletions. jiwer places them arbitrarily (`*** sat` over `sit down`);
+    here the shorter side sits where its words look most like the longer side's
+    (`sat` over `sit`, `sharjah` over `shar`), which is how a person would read it."""
+    short, long_ = (refs, hyps) if len(refs) <= len(hyps) else (hyps, refs)
+    offsets = range(len(long_) - len(short) + 1)
+    offset = 0
+    # The search is quadratic; long regions (a missing hypothesis) keep jiwer's order.
+    if len(offsets) * len(short) <= _LAYOUT_SEARCH_LIMIT:
+        offset = max(offsets, key=lambda o: (_similarity(short, long_[o : o + len(short)]), -o))
+    padded = ("",) * offset + short + ("",) * (len(long_) - len(short) - offset)
+    pairs = zip(padded, long_, strict=True)
+    if len(refs) <= len(hyps):
+        return [Column("insert" if not r else "substitute", r, h) for r, h in pairs]
+    return [Column("delete" if not h else "substitute", r, h) for h, r in pairs]
+
+
+def _similarity(left: Sequence[str], right: Sequence[str]) -> float:
+    return sum(SequenceMatcher(None, a, b).ratio() for a, b in zip(left, right, strict=True))
+
+
+def align(references: Sequence[str], hypotheses: Sequence[str]) -> list[Alignment]:
+    """Align already-normalized texts pairwise, with one jiwer call for all of them."""
+    output = process(references, hypotheses)
+    if output is None:
+        return []
+    return [
+        _alignment(ref, hyp, chunks)
+        for ref, hyp, chunks in zip(
+            output.references, output.hypotheses, output.alignments, strict=True
+        )
+    ]
+
+
+def _alignment(ref: list[str], hyp: list[str], chunks: Sequence[jiwer.AlignmentChunk]) -> Alignment:
+    edits = tuple(
+        Edit(_OPS[c.type], c.ref_start_idx, c.ref_end_idx, c.hyp_start_idx, c.hyp_end_idx)
+        for c in chunks
+    )
+    return Alignment(tuple(ref), tuple(hyp), edits, counts_of_chunks(chunks))
+
+
+def render_alignment(alignment: Alignment, *, width: int = 100) -> str:
+    """Plain text in the sclite style, wrapped to blocks of at most `width` characters:
+
+        REF: the cat sat **** on the mat
+        HYP: the cat sit down on a   mat
+                     S   I       S
+
+    Gaps are `*`; the third line marks Substitution, Deletion, Insertion. The text is
+    not escaped: the report escapes it for where it goes.
+    """
+    cells = [_cell(column) for column in alignment.columns()]
+    blocks = [_render_block(block) for block in _wrap(cells, width - len("REF: "))]
+    return "\n\n".join(blocks) if blocks else "REF:\nHYP:"
+
+
+class _Cell(NamedTuple):
+    ref: str
+    hyp: str
+    mark: str
+    width: int
+
+
+def _cell(column: Column) -> _Cell:
+    size = max(display_width(column.ref), display_width(column.hyp), 1)
+    ref = column.ref or GAP * size
+    hyp = column.hyp or GAP * size
+    return _Cell(ref, hyp, _MARKS[column.op], size)
+
+
+def _wrap(cells: Sequence[_Cell], width: int) -> Iterator[list[_Cell]]:
+    block: list[_Cell] = []
+    used = 0
+    for cell in cells:
+        if block and used + cell.width > width:
+            yield block
+            block, used = [], 0
+        block.append(cell)
+        used += cell.width + 1
+    if block:
+        yield block
+
+
+def _render_block(cells: Sequence[_Cell]) -> str:
+    lines = [
+        "REF: " + " ".join(_pad(c.ref, c.width) for c in cells),
+        "HYP: " + " ".join(_pad(c.hyp, c.width) for c in cells),
+    ]
+    if any(c.mark for c in cells):
+        lines.append("     " + " ".join(_pad(c.mark, c.width) for c in cells))
+    return "\n".join(line.rstrip() for line in lines)
+
+
+def _pad(text: str, width: int) -> str:
+    return text + " " * (width - display_width(text))
+
+
+def display_width(text: str) -> int:
+    """Columns `text` takes in a monospaced font: East Asian wide characters take two,
+    combining marks none, so aligned Chinese or Hindi text stays aligned."""
+    width = 0
+    for char in text:
+        if unicodedata.combining(char) or unicodedata.category(char) in ("Mn", "Me", "Cf"):
+            continue
+        width += 2 if unicodedata.east_asian_width(char) in ("W", "F") else 1
+    return width
+
+
+@dataclass(frozen=True)
+class Confusion:
+    """A reference phrase the model got wrong, what it heard instead, and how often.
+    An empty `reference` is an insertion, an empty `hypothesis` a deletion."""
+
+    reference: str
+    hypothesis: str
+    count: int
+
+
+def top_confusions(alignments: Iterable[Alignment], limit: int = 10) -> list[Confusion]:
+    """The `limit` most frequent error regions, most frequent first (ties by text, so
+    the order is deterministic)."""
+    counter: Counter[tuple[str, str]] = Counter()
+    for alignment in alignments:
+        for ref, hyp in alignment.error_regions():
+            counter[" ".join(ref), " ".join(hyp)] += 1
+    ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    return [Confusion(ref, hyp, count) for (ref, hyp), count in ranked[:limit]]

@@ -1,0 +1,142 @@
+"""The gate: did the new model improve enough over the benchmark? (pure)
+
+Rule (product contract): improved when the gain `benchmark WER - WER` is above zero and
+at least `min-improvement`, and, with `require-significance`, significant (the 95 %
+interval of the gain lies above zero). The decision uses the service's WERs; all WERs
+here are in percent (6.5 means 6.50 %), like the action's outputs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass
+
+from speech_action.errors import ConfigError
+from speech_action.scoring.significance import Significance
+
+__all__ = ["GateDecision", "MinImprovement", "decide", "parse_min_improvement"]
+
+INPUT_NAME = "min-improvement"
+# Float comparisons of WERs with two decimals (7.1 - 6.6 = 0.4999999999999991)
+# must not turn "exactly the required gain" into a failure.
+_TOLERANCE = 1e-9
+_PATTERN = re.compile(r"^\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<percent>%?)\s*$")
+
+
+@dataclass(frozen=True)
+class MinImprovement:
+    """`min-improvement`: WER points, or percent of the benchmark WER when `relative`."""
+
+    value: float
+    relative: bool = False
+
+    def required_points(self, benchmark_wer_percent: float) -> float:
+        if self.relative:
+            return benchmark_wer_percent * self.value / 100
+        return self.value
+
+    def __str__(self) -> str:
+        return f"{self.value:g}%" if self.relative else f"{self.value:g}"
+
+
+def parse_min_improvement(value: str | float) -> MinImprovement:
+    """`"0.5"` -> 0.5 points, `"5%"` -> 5 % of the benchmark WER, `"0"` -> any strict gain.
+
+    A number from the YAML config (`min-improvement: 0.5`) is taken as points.
+    """
+    if isinstance(value, bool):
+        raise _error(str(value).lower())
+    if isinstance(value, int | float):
+        if not math.isfinite(value) or value < 0:
+            raise _error(str(value))
+        return MinImprovement(float(value))
+    match = _PATTERN.match(value)
+    if match is None:
+        raise _error(value)
+    number = float(match["number"])
+    relative = bool(match["percent"])
+    if relative and number > 100:
+        raise _error(value, "a relative improvement above 100% cannot be reached")
+    return MinImprovement(number, relative)
+
+
+def _error(value: str, why: str = "") -> ConfigError:
+    detail = f" ({why})" if why else ""
+    return ConfigError(
+        f"input min-improvement: {value!r} is not a valid minimum improvement{detail}. "
+        "Use WER points such as 0.5, a percentage of the benchmark WER such as 5%, "
+        "or 0 for any strict improvement.",
+        input_name=INPUT_NAME,
+    )
+
+
+@dataclass(frozen=True)
+class GateDecision:
+    """The outcome and the rule that made it, in words (`reason`)."""
+
+    improved: bool
+    reason: str
+    gain_points: float
+    required_points: float
+    min_improvement: str
+    significance_required: bool = False
+    significant: bool | None = None
+
+
+def decide(
+    benchmark_wer_percent: float,
+    wer_percent: float,
+    min_improvement: MinImprovement,
+    *,
+    require_significance: bool = False,
+    significance: Significance | None = None,
+) -> GateDecision:
+    """Apply the gate rule to the service's WERs (percent)."""
+    gain = benchmark_wer_percent - wer_percent
+    required = min_improvement.required_points(benchmark_wer_percent)
+    enough = gain > _TOLERANCE and gain >= required - _TOLERANCE
+    reason = _gain_reason(benchmark_wer_percent, wer_percent, gain, required, min_improvement)
+    significant = None if significance is None else significance.significant
+    improved = enough
+    if require_significance and enough:
+        improved = bool(significant)
+        reason += "; " + _significance_reason(significance)
+    return GateDecision(
+        improved=improved,
+        reason=reason,
+        gain_points=gain,
+        required_points=required,
+        min_improvement=str(min_improvement),
+        significance_required=require_significance,
+        significant=significant,
+    )
+
+
+def _gain_reason(
+    benchmark: float, wer: float, gain: float, required: float, rule: MinImprovement
+) -> str:
+    wanted = _requirement(required, rule, benchmark)
+    if abs(gain) <= _TOLERANCE:
+        return f"WER did not change ({wer:.2f} %) (required: {wanted})"
+    direction = "fell" if gain > 0 else "rose"
+    moved = f"WER {direction} {abs(gain):.2f} points, from {benchmark:.2f} % to {wer:.2f} %"
+    if gain > 0 and gain < required - _TOLERANCE:
+        return f"{moved}: less than required (required: {wanted})"
+    return f"{moved} (required: {wanted})"
+
+
+def _requirement(required: float, rule: MinImprovement, benchmark: float) -> str:
+    if rule.value == 0:
+        return "any strict improvement"
+    if rule.relative:
+        return f"at least {rule} of the benchmark WER {benchmark:.2f} % = {required:.2f} points"
+    return f"at least {required:.2f} points"
+
+
+def _significance_reason(significance: Significance | None) -> str:
+    if significance is None:
+        return "significance was required but could not be computed (no utterance results)"
+    if significance.significant:
+        return f"the gain is significant ({significance.describe()})"
+    return f"the gain is not significant: {significance.describe()} includes zero or less"
