@@ -27,8 +27,16 @@ MASK = "***"
 _MIN_LINE_SECRET = 4
 
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # SAS signature in a URL or a bare SAS token, also URL-encoded (`sig%3D`).
-    (re.compile(r"(?<![A-Za-z0-9_])(sig(?:=|%3D))[^&\s\"'<>;]+", re.IGNORECASE), r"\1" + MASK),
+    # SAS signature in a URL or a bare SAS token, also URL-encoded (`sig%3D`). The value
+    # is base64, maybe percent-encoded; anything else (`&`, `)`, quotes) ends it. Inside an
+    # encoded URL the rest of the query goes too, which errs on the safe side.
+    (
+        re.compile(
+            r"(?:(?<![A-Za-z0-9_])|(?<=%3F)|(?<=%26))(sig(?:=|%3D))[A-Za-z0-9%+/=_-]+",
+            re.IGNORECASE,
+        ),
+        r"\1" + MASK,
+    ),
     # Connection string parts: values run to the next `;` (base64 keys contain `=`).
     (
         re.compile(r"((?:AccountKey|SharedAccessSignature|SharedAccessKey)=)[^;\s\"']+"),
