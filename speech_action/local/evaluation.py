@@ -1,0 +1,164 @@
+"""The evaluation job: decode the test audio with both models, write two transcriptions
+in the batch transcription result format, and score them like the service does.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import string
+import uuid
+import wave
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from speech_action.local import content
+from speech_action.local.jobs import (
+    JobContext,
+    JobError,
+    add_file,
+    read_content,
+    require_succeeded,
+    stamp,
+)
+from speech_action.local.recognition import read_transcripts
+from speech_action.local.render import iso_duration
+from speech_action.local.store import Entity
+from speech_action.scoring import CorpusScore, score
+
+__all__ = ["evaluation_properties", "evaluation_work", "transcription_result"]
+
+_CONFIDENCE = 0.9  # the stand-in engines give no per-utterance confidence
+
+
+def _wav_ms(path: Path) -> int:
+    try:
+        with wave.open(str(path)) as audio:
+            return int(audio.getnframes() * 1000 / audio.getframerate())
+    except (wave.Error, EOFError, ZeroDivisionError):
+        return 0
+
+
+def _display(text: str) -> str:
+    if not text:
+        return ""
+    shown = text[0].upper() + text[1:]
+    return shown if shown[-1] in string.punctuation else f"{shown}."
+
+
+def transcription_result(source: str, text: str, duration_ms: int, now: datetime) -> dict[str, Any]:
+    """One file of a batch transcription's results (`<audio>.json`) for one channel."""
+    lexical = " ".join(text.lower().split())
+    forms = {"lexical": lexical, "itn": lexical, "maskedITN": lexical, "display": _display(text)}
+    ticks = duration_ms * 10_000
+    phrases = []
+    if lexical:
+        phrases.append({
+            "recognitionStatus": "Success",
+            "channel": 0,
+            "offset": "PT0S",
+            "duration": iso_duration(duration_ms),
+            "offsetInTicks": 0.0,
+            "durationInTicks": float(ticks),
+            "nBest": [{"confidence": _CONFIDENCE, **forms}],
+        })
+    return {
+        "source": source,
+        "timestamp": stamp(now),
+        "durationInTicks": ticks,
+        "duration": iso_duration(duration_ms),
+        "combinedRecognizedPhrases": [{"channel": 0, **forms}],
+        "recognizedPhrases": phrases,
+    }
+
+
+def evaluation_properties(index: int, result: CorpusScore) -> dict[str, Any]:
+    """`wordErrorRate1`, `wordCount1`, ... for model `index` (1 or 2); rates are fractions."""
+    return {
+        f"wordErrorRate{index}": round(result.wer, 6),
+        f"sentenceErrorRate{index}": round(result.sentence_error_rate, 6),
+        f"sentenceCount{index}": result.sentences,
+        f"wordCount{index}": result.reference_words,
+        f"correctWordCount{index}": result.hits,
+        f"wordSubstitutionCount{index}": result.substitutions,
+        f"wordDeletionCount{index}": result.deletions,
+        f"wordInsertionCount{index}": result.insertions,
+    }
+
+
+def _model_dir(context: JobContext, ref: str) -> Path | None:
+    model = require_succeeded(context.store, ref, "model")
+    return None if model is None else context.store.blob_dir("models", model["id"]) / "model"
+
+
+def _write_transcription(
+    context: JobContext, evaluation: Entity, index: int, wavs: list[Path], texts: list[str],
+) -> str:
+    now = context.now()
+    transcription: Entity = {
+        "collection": "transcriptions",
+        "id": str(uuid.uuid4()),
+        "displayName": f"{evaluation['displayName']} - model{index}",
+        "locale": evaluation["locale"],
+        "createdDateTime": stamp(now),
+        "lastActionDateTime": stamp(now),
+        "status": "Succeeded",
+        "model": evaluation[f"model{index}"],
+        "dataset": evaluation["dataset"],
+        "project": evaluation.get("project"),
+        "evaluation": evaluation["id"],
+    }
+    files, total_ms = [], 0
+    for wav, text in zip(wavs, texts, strict=True):
+        duration = _wav_ms(wav)
+        total_ms += duration
+        result = transcription_result(wav.name, text, duration, now)
+        data = json.dumps(result, indent=1).encode("utf-8")
+        files.append(add_file(context.store, transcription, f"{wav.name}.json", "Transcription",
+                              data, now))
+    report = {"successfulTranscriptionsCount": len(wavs), "failedTranscriptionsCount": 0,
+              "details": [{"source": w.name, "status": "Succeeded"} for w in wavs]}
+    files.append(add_file(context.store, transcription, "report.json", "TranscriptionReport",
+                          json.dumps(report, indent=1).encode("utf-8"), now))
+    transcription["files"] = files
+    transcription["properties"] = {"timeToLiveHours": 48, "durationMilliseconds": total_ms}
+    context.store.put(transcription)
+    return f"transcriptions/{transcription['id']}"
+
+
+def evaluation_work(context: JobContext, evaluation: Entity) -> None:
+    store = context.store
+    dataset = require_succeeded(store, evaluation["dataset"], "test dataset")
+    if dataset is None or dataset["kind"] != "Acoustic":
+        raise JobError("InvalidDataset", "the test dataset must be an Acoustic dataset")
+    folder = store.blob_dir("evaluations", evaluation["id"]) / "audio"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    try:
+        names = content.extract_acoustic(read_content(store, dataset), folder)
+    except content.ContentError as exc:
+        raise JobError("InvalidDataset", str(exc)) from exc
+    references = read_transcripts(folder)
+    wavs = [folder / name for name in names]
+    refs = [references[name] for name in names]
+    properties: dict[str, Any] = {}
+    updates: dict[str, Any] = {}
+    details: list[dict[str, Any]] = [{"source": name, "reference": r} for name, r in zip(
+        names, refs, strict=True)]
+    for index in (1, 2):
+        model_dir = _model_dir(context, evaluation[f"model{index}"])
+        texts = context.recognizer().recognize(model_dir, wavs)
+        if len(texts) != len(wavs):
+            raise JobError("InternalError", f"the recognizer returned {len(texts)} texts for "
+                           f"{len(wavs)} audio files")
+        updates[f"transcription{index}"] = _write_transcription(
+            context, evaluation, index, wavs, texts)
+        properties |= evaluation_properties(index, score(refs, texts))
+        for row, text in zip(details, texts, strict=True):
+            row[f"hypothesis{index}"] = text
+    data = json.dumps({"utterances": details}, indent=1).encode("utf-8")
+    files = [add_file(store, evaluation, "evaluation_details.json", "EvaluationDetails", data,
+                      context.now())]
+    store.update("evaluations", evaluation["id"],
+                 lambda e: e.update(properties=properties, files=files, **updates))
