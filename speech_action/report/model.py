@@ -1,0 +1,140 @@
+"""What a report is made of: everything the summary, the PR comment and the JSON need.
+
+The modes fill a `Report`; the renderers (`render_summary`, `render_pr_comment`,
+`to_json`) are pure functions of it. WERs here are in percent (6.5 means 6.50 %), like
+the action's outputs and the records; the service's evaluation properties are fractions
+and are converted once, in `ServiceScore.from_evaluation_properties`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+from typing import Literal
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
+from speech_action.scoring import NORMALIZER_NAME, GateDecision, Significance, Utterance
+
+__all__ = [
+    "Expiry",
+    "HistoryPoint",
+    "Mode",
+    "ModelInfo",
+    "Report",
+    "ServiceScore",
+]
+
+
+class Mode(StrEnum):
+    BENCHMARK_TEST = "benchmark-test"
+    TRAIN_AND_GATE = "train-and-gate"
+    DEPLOY = "deploy"
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class ModelInfo(_Frozen):
+    """A Custom Speech model as the report shows it: display name and `self` URL."""
+
+    name: str
+    url: str | None = None
+
+
+class ServiceScore(_Frozen):
+    """One model's scores as the service computed them (evaluation properties)."""
+
+    wer_percent: float = Field(ge=0)
+    sentence_error_rate_percent: float | None = Field(default=None, ge=0)
+    sentences: int | None = Field(default=None, ge=0)
+    words: int | None = Field(default=None, ge=0)
+    correct_words: int | None = Field(default=None, ge=0)
+    substitutions: int | None = Field(default=None, ge=0)
+    deletions: int | None = Field(default=None, ge=0)
+    insertions: int | None = Field(default=None, ge=0)
+
+    @classmethod
+    def from_evaluation_properties(
+        cls, properties: Mapping[str, object], model: Literal[1, 2]
+    ) -> ServiceScore:
+        """Read `wordErrorRate1`, `wordCount1`, ... (or the `2` suffixed set).
+
+        The service gives rates as fractions (0.065); they become percent (6.5).
+        """
+
+        def number(key: str) -> float | None:
+            value = properties.get(f"{key}{model}")
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return None
+            return float(value)
+
+        def count(key: str) -> int | None:
+            value = number(key)
+            return None if value is None else round(value)
+
+        wer = number("wordErrorRate")
+        sentence_rate = number("sentenceErrorRate")
+        return cls(
+            wer_percent=0.0 if wer is None else wer * 100,
+            sentence_error_rate_percent=None if sentence_rate is None else sentence_rate * 100,
+            sentences=count("sentenceCount"),
+            words=count("wordCount"),
+            correct_words=count("correctWordCount"),
+            substitutions=count("wordSubstitutionCount"),
+            deletions=count("wordDeletionCount"),
+            insertions=count("wordInsertionCount"),
+        )
+
+
+class Expiry(_Frozen):
+    """A date after which something stops working, e.g. a model's transcription date
+    (`deprecationDates.transcriptionDateTime`) or the model an endpoint serves."""
+
+    label: str
+    date: AwareDatetime
+    url: str | None = None
+
+
+class HistoryPoint(_Frozen):
+    """One past benchmark record, for the WER history chart."""
+
+    time: AwareDatetime
+    commit: str
+    wer_percent: float = Field(ge=0)
+    model: str = ""
+
+
+class Report(_Frozen):
+    """Everything one run reports. Optional parts are left out of the rendering when
+    absent (no gate in benchmark-test, no utterances in deploy, ...)."""
+
+    mode: Mode
+    locale: str
+    benchmark_model: ModelInfo
+    # None in benchmark-test, where model1 and model2 are the benchmark model.
+    candidate_model: ModelInfo | None = None
+    benchmark_service: ServiceScore | None = None
+    candidate_service: ServiceScore | None = None
+    utterances: tuple[Utterance, ...] = ()
+    gate: GateDecision | None = None
+    significance: Significance | None = None
+    links: dict[str, str] = Field(default_factory=dict)
+    """Label -> URL of the service entities (evaluation, datasets, models, endpoint)."""
+    expiries: tuple[Expiry, ...] = ()
+    history: tuple[HistoryPoint, ...] = ()
+    commit: str = ""
+    run_url: str | None = None
+    normalizer: str = NORMALIZER_NAME
+    warnings: tuple[str, ...] = ()
+    generated_at: AwareDatetime
+    """When the report was made; expiry warnings are relative to it."""
+
+    @property
+    def model_under_test(self) -> ModelInfo:
+        return self.candidate_model or self.benchmark_model
+
+    @property
+    def service_under_test(self) -> ServiceScore | None:
+        return self.candidate_service or self.benchmark_service
