@@ -108,7 +108,8 @@ class ClientCore:
             else:
                 if response.ok:
                     return response
-                error = error_from_response(method, response)
+                error = error_from_response(method, response,
+                                            service=self._transport.is_service_url(url))
                 if response.status_code not in RETRYABLE_STATUS or not self.retry.should_retry(
                     attempt
                 ):

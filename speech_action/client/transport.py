@@ -73,8 +73,13 @@ def parse_error_body(response: requests.Response) -> tuple[str | None, str | Non
         return None, json.dumps(payload)[:300]
 
 
-def error_from_response(method: str, response: requests.Response) -> SpeechServiceError:
-    """A typed, secret-free error naming the request, status, service code and request id."""
+def error_from_response(method: str, response: requests.Response, *,
+                        service: bool = True) -> SpeechServiceError:
+    """A typed, secret-free error naming the request, status, service code and request id.
+
+    `service` is False for URLs on other hosts (SAS links to result files): a 401/403 there
+    means an expired link, not a wrong key.
+    """
     status = response.status_code
     code, message = parse_error_body(response)
     url = redact_url(response.request.url or response.url) if response.request else ""
@@ -84,6 +89,10 @@ def error_from_response(method: str, response: requests.Response) -> SpeechServi
     trace = f" (apim-request-id {request_id})" if request_id else ""
     kwargs: dict[str, Any] = {"status": status, "code": code, "service_message": message,
                               "url": url, "request_id": request_id}
+    if status in (401, 403) and not service:
+        return SpeechServiceError(
+            f"{where} was refused with HTTP {status} ({said}): the file link (SAS URL) "
+            "has expired or is invalid; re-run to get fresh links.", **kwargs)
     if status in (401, 403):
         return AuthenticationError(
             f"{where} was refused with HTTP {status} ({said}){trace}. The Speech key is wrong "
