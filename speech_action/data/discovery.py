@@ -150,7 +150,7 @@ def _pick_transcript(
 
 def _zip_dataset(workspace: Path, path: Path, layout: DataLayout) -> TestDataSet:
     display = workspace_relative(workspace, path)
-    root = workspace_relative(workspace, path.parent)
+    root = display
     if not is_inside(workspace, path):
         problem = Problem(display, None, "is a link to a file outside the workspace; "
                           "copy the zip into the repository instead")

@@ -21,10 +21,12 @@ _URI = re.compile(r"https?://\S*|\bwww\.\S+", re.IGNORECASE)
 
 @dataclass(frozen=True)
 class Line:
-    """One line of a text file; `text` is None when the line is not valid UTF-8."""
+    """One line of a text file. Invalid UTF-8 (already reported) is decoded with
+    replacement characters and `valid` False, so checks can still tell what it names."""
 
     number: int
-    text: str | None
+    text: str
+    valid: bool = True
 
 
 @dataclass(frozen=True)
@@ -57,8 +59,13 @@ class FileProblems:
         if member is None:
             self._problems.append(Problem(self._file.display, line, message))
             return
-        where = member if line is None else f"{member}, line {line}"
+        where = f"{member} (in the zip)" + ("" if line is None else f", line {line}")
         self._problems.append(Problem(self._file.display, None, f"{where}: {message}"))
+
+    @property
+    def empty(self) -> bool:
+        """Whether nothing was reported (a file found unreadable gets no second problem)."""
+        return not self._problems
 
     def result(self) -> list[Problem]:
         if not self._dropped:
@@ -73,7 +80,7 @@ class FileProblems:
 
 
 def read_lines(stream: IO[bytes], sink: FileProblems) -> Iterator[Line]:
-    """Decode each line; invalid UTF-8 is reported to `sink` and yields `text=None`."""
+    """Decode each line; invalid UTF-8 is reported to `sink` and yields `valid=False`."""
     for number, raw in enumerate(stream, start=1):
         if number == 1:
             if raw.startswith(_UTF16_BOMS):
@@ -90,7 +97,7 @@ def read_lines(stream: IO[bytes], sink: FileProblems) -> Iterator[Line]:
                 f"not valid UTF-8 (byte 0x{bad} at byte {error.start + 1} of the line); "
                 "save the file as UTF-8",
             )
-            yield Line(number, None)
+            yield Line(number, raw.decode("utf-8", errors="replace"), valid=False)
 
 
 @dataclass(frozen=True)
@@ -108,11 +115,14 @@ def check_transcript(stream: IO[bytes], sink: FileProblems) -> Transcript:
     first_line: dict[str, int] = {}
     names: set[str] = set()
     for line in read_lines(stream, sink):
-        if line.text is None or not line.text.strip():
+        if not line.text.strip():
             continue
         name, tab, text = line.text.partition("\t")
         name = name.strip()
-        names.add(name)
+        # Without a tab the name is most likely the first word ("a.wav hello").
+        names.add(name if tab else (name.split() or [""])[0])
+        if not line.valid:
+            continue
         if not tab:
             sink.add(line.number, "no tab between the audio file name and the transcript; "
                      "write `<audio file name><TAB><transcript>`")
@@ -128,6 +138,9 @@ def check_transcript(stream: IO[bytes], sink: FileProblems) -> Transcript:
         else:
             first_line[name] = line.number
             entries.append(TranscriptEntry(line.number, name, text.strip()))
+    if not names and sink.empty:
+        sink.add(None, "the transcript has no lines; add a `<audio file name><TAB><transcript>` "
+                 "line per audio file")
     return Transcript(entries, names)
 
 
@@ -135,14 +148,14 @@ def check_related_text(stream: IO[bytes], sink: FileProblems) -> None:
     """Related sentences: valid UTF-8, some text, and no URIs (the service rejects them)."""
     has_text = False
     for line in read_lines(stream, sink):
-        if line.text is None:
+        if not line.valid:
             continue
         has_text = has_text or bool(line.text.strip())
         match = _URI.search(line.text)
         if match:
             sink.add(line.number, f"contains a URI ({match.group(0)[:60]}); the service "
                      "rejects related text with URIs: remove it or write it out in words")
-    if not has_text:
+    if not has_text and sink.empty:
         sink.add(None, "the file has no text; add sentences or remove the file")
 
 
@@ -150,8 +163,8 @@ def check_markdown(stream: IO[bytes], sink: FileProblems) -> None:
     """Structured text (Markdown): valid UTF-8 and some text."""
     has_text = False
     for line in read_lines(stream, sink):
-        has_text = has_text or bool(line.text and line.text.strip())
-    if not has_text:
+        has_text = has_text or bool(line.text.strip())
+    if not has_text and sink.empty:
         sink.add(None, "the file has no text; add structured text or remove the file")
 
 
@@ -159,7 +172,7 @@ def check_pronunciation(stream: IO[bytes], sink: FileProblems) -> None:
     """Pronunciations: `<display form><TAB><spoken form>`, exactly one tab per line."""
     has_text = False
     for line in read_lines(stream, sink):
-        if line.text is None or not line.text.strip():
+        if not line.valid or not line.text.strip():
             continue
         has_text = True
         tabs = line.text.count("\t")
@@ -175,5 +188,5 @@ def check_pronunciation(stream: IO[bytes], sink: FileProblems) -> None:
         if not spoken:
             sink.add(line.number, f"empty spoken form for {display or 'the line'}; write "
                      "how it is said after the tab, e.g. `3CPO<TAB>three c p o`")
-    if not has_text:
+    if not has_text and sink.empty:
         sink.add(None, "the file has no pronunciations; add lines or remove the file")

@@ -53,7 +53,7 @@ def check_dataset(dataset: DataSet, limits: Limits) -> list[Problem]:
 
 def _check_audio_dataset(dataset: DataSet, limits: Limits, reader: DataReader) -> list[Problem]:
     problems: list[Problem] = []
-    if not dataset.files:
+    if not dataset.files and not dataset.problems:  # else discovery said why
         problems.append(Problem(dataset.root, None, (
             f"no audio files in the {dataset.purpose} data; add 16 kHz 16-bit mono WAV "
             "files named in the transcript")))
@@ -120,7 +120,8 @@ def _check_transcript_matches(dataset: DataSet, limits: Limits,
             sink.add(entry.line, f"names {entry.name}, which is not among the audio files "
                      f"of {dataset.root}; {fix}")
     problems = sink.result()
-    for data_file in dataset.files:
+    # An empty or unreadable transcript is one problem, not one per audio file.
+    for data_file in dataset.files if parsed.names else ():
         if data_file.name not in parsed.names:
             problems += _one(data_file, (
                 f"the audio file has no transcript line in {transcript.label}; add "
@@ -145,8 +146,8 @@ def _check_package_size(dataset: DataSet, limits: Limits) -> list[Problem]:
             f"{limits.max_zip_files:,}; split the data or remove files")))
     if total > limits.max_zip_bytes:
         problems.append(Problem(dataset.root, None, (
-            f"the audio zip would be {total / _MIB:,.0f} MiB, and the service accepts at most "
-            f"{limits.max_zip_bytes / _MIB:,.0f} MiB; split the data or remove files")))
+            f"the audio zip would be {_size(total)}, and the service accepts at most "
+            f"{_size(limits.max_zip_bytes)}; split the data or remove files")))
     return problems
 
 

@@ -1,0 +1,197 @@
+"""Finding datasets: default layout, zips, explicit lists, and paths kept in the workspace."""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from speech_action.data import (
+    DataLayout,
+    DatasetKind,
+    DataValidationError,
+    discover_test_data,
+    discover_training_data,
+)
+from speech_action.errors import ConfigError
+from tests.data.conftest import TAB, collect
+from tests.data.wavs import write_wav
+
+
+def test_default_layout(workspace: Path) -> None:
+    test_set = discover_test_data(workspace, DataLayout())
+    training = discover_training_data(workspace, DataLayout())
+
+    assert test_set.kind is DatasetKind.ACOUSTIC
+    assert test_set.root == "testing_data"
+    assert [f.display for f in test_set.files] == ["testing_data/a.wav", "testing_data/b.wav"]
+    assert test_set.transcript is not None
+    assert test_set.transcript.display == "testing_data/trans.txt"
+    summary = [(d.kind, [f.name for f in d.files]) for d in training]
+    assert summary == [
+        (DatasetKind.LANGUAGE, ["plain_text.txt"]),
+        (DatasetKind.PRONUNCIATION, ["pronunciation.txt"]),
+        (DatasetKind.LANGUAGE_MARKDOWN, ["structured.md"]),
+        (DatasetKind.ACOUSTIC, ["c.wav"]),
+    ]
+    assert training[3].transcript is not None
+    assert training[3].transcript.name == "trans.txt"
+
+
+def test_other_txt_files_join_the_language_dataset_and_readme_is_skipped(
+    workspace: Path,
+) -> None:
+    (workspace / "training_data/more.txt").write_text("more sentences\n")
+    (workspace / "training_data/README.md").write_text("# what this folder is\n")
+    (workspace / "training_data/.hidden.txt").write_text("not data\n")
+
+    training = discover_training_data(workspace, DataLayout())
+
+    assert [f.name for f in training[0].files] == ["more.txt", "plain_text.txt"]
+    assert [f.name for f in training[2].files] == ["structured.md"]
+
+
+def test_transcript_txt_is_the_second_transcript_name(workspace: Path) -> None:
+    (workspace / "testing_data/trans.txt").rename(workspace / "testing_data/transcript.txt")
+
+    test_set = discover_test_data(workspace, DataLayout())
+
+    assert test_set.transcript is not None
+    assert test_set.transcript.name == "transcript.txt"
+    assert collect(workspace) == []
+
+
+def test_custom_layout_and_explicit_lists(tmp_path: Path) -> None:
+    ws = tmp_path / "ws"
+    write_wav(ws / "data/eval/x.wav")
+    (ws / "data/eval/labels.tsv").write_text(f"x.wav{TAB}hi\n")
+    (ws / "corpus").mkdir()
+    (ws / "corpus/sentences.txt").write_text("a sentence\n")
+    (ws / "corpus/lexicon.tsv").write_text(f"IEEE{TAB}i triple e\n")
+    layout = DataLayout(
+        testing="data/eval", training="nowhere", transcript_names=("labels.tsv",),
+        language_files=("corpus/sentences.txt",), pronunciation_files=("corpus/lexicon.tsv",),
+        markdown_files=(), acoustic_files=(),
+    )
+
+    test_set = discover_test_data(ws, layout)
+    training = discover_training_data(ws, layout)
+
+    assert test_set.transcript is not None and test_set.transcript.name == "labels.tsv"
+    assert [(d.kind, [f.display for f in d.files]) for d in training] == [
+        (DatasetKind.LANGUAGE, ["corpus/sentences.txt"]),
+        (DatasetKind.PRONUNCIATION, ["corpus/lexicon.tsv"]),
+    ]
+    assert collect(ws, layout=layout) == []
+
+
+def test_a_listed_file_that_does_not_exist_is_a_problem(workspace: Path) -> None:
+    layout = DataLayout(language_files=("training_data/plain_text.txt", "missing.txt"))
+
+    problems = collect(workspace, layout=layout)
+
+    assert [(p.file, p.line) for p in problems] == [("missing.txt", None)]
+    assert "listed in language-files but does not exist" in problems[0].message
+
+
+@pytest.mark.parametrize(("layout", "key"), [
+    (DataLayout(testing="../elsewhere"), "testing-data"),
+    (DataLayout(testing="/etc"), "testing-data"),
+    (DataLayout(training="training_data/../../x"), "training-data"),
+    (DataLayout(language_files=("../secret.txt",)), "language-files"),
+])
+def test_paths_outside_the_workspace_are_config_errors(
+    workspace: Path, layout: DataLayout, key: str
+) -> None:
+    with pytest.raises(ConfigError) as raised:
+        discover_test_data(workspace, layout)
+        discover_training_data(workspace, layout)
+
+    assert raised.value.input_name == key
+    assert key in str(raised.value) and "outside the workspace" in str(raised.value)
+
+
+def test_a_link_out_of_the_workspace_is_a_problem(workspace: Path, tmp_path: Path) -> None:
+    outside = write_wav(tmp_path / "outside.wav")
+    (workspace / "testing_data/c.wav").symlink_to(outside)
+
+    problems = collect(workspace)
+
+    assert [(p.file, p.line) for p in problems] == [("testing_data/c.wav", None)]
+    assert "link to a file outside the workspace" in problems[0].message
+
+
+def test_a_linked_data_folder_out_of_the_workspace_is_a_config_error(
+    workspace: Path, tmp_path: Path
+) -> None:
+    (tmp_path / "other").mkdir()
+    (workspace / "linked").symlink_to(tmp_path / "other")
+
+    with pytest.raises(ConfigError, match="testing-data"):
+        discover_test_data(workspace, DataLayout(testing="linked"))
+
+
+def test_missing_folders_stop_discovery(tmp_path: Path) -> None:
+    (tmp_path / "ws").mkdir()
+
+    with pytest.raises(DataValidationError) as test_error:
+        discover_test_data(tmp_path / "ws", DataLayout())
+    with pytest.raises(DataValidationError) as training_error:
+        discover_training_data(tmp_path / "ws", DataLayout())
+
+    assert test_error.value.problems[0].file == "testing_data"
+    assert "does not exist" in test_error.value.problems[0].message
+    assert training_error.value.problems[0].file == "training_data"
+
+
+def test_an_empty_training_folder_is_a_problem(tmp_path: Path) -> None:
+    (tmp_path / "ws/training_data").mkdir(parents=True)
+    (tmp_path / "ws/training_data/README.md").write_text("nothing yet\n")
+
+    with pytest.raises(DataValidationError, match="no training data found"):
+        discover_training_data(tmp_path / "ws", DataLayout())
+
+
+def test_test_data_as_a_zip_path(workspace: Path) -> None:
+    with zipfile.ZipFile(workspace / "tests.zip", "w") as archive:
+        archive.write(workspace / "testing_data/a.wav", "a.wav")
+        archive.writestr("trans.txt", f"a.wav{TAB}hello\nmissing.wav{TAB}x\n")
+        archive.writestr("__MACOSX/._a.wav", b"resource fork")
+
+    dataset = discover_test_data(workspace, DataLayout(testing="tests.zip"))
+    problems = collect(workspace, layout=DataLayout(testing="tests.zip"))
+
+    assert [f.name for f in dataset.files] == ["a.wav"]
+    assert [(p.file, p.line) for p in problems] == [("tests.zip", None)]
+    assert problems[0].message.startswith("trans.txt (in the zip), line 2: names missing.wav")
+
+
+def test_a_zip_without_transcript_or_audio_problems(workspace: Path) -> None:
+    with zipfile.ZipFile(workspace / "tests.zip", "w") as archive:
+        archive.writestr("a.wav", b"not a wav at all")
+
+    problems = collect(workspace, layout=DataLayout(testing="tests.zip"))
+
+    assert [(p.file, p.line) for p in problems] == [("tests.zip", None), ("tests.zip", None)]
+    assert "no transcript" in problems[0].message
+    assert problems[1].message.startswith("a.wav (in the zip): not a RIFF WAV")
+
+
+def test_a_broken_zip_is_a_problem(workspace: Path) -> None:
+    (workspace / "tests.zip").write_bytes(b"PK\x03\x04 but then nothing")
+
+    problems = collect(workspace, layout=DataLayout(testing="tests.zip"))
+
+    assert [(p.file, p.line) for p in problems] == [("tests.zip", None)]
+    assert "not a readable zip file" in problems[0].message
+
+
+def test_a_zip_next_to_loose_test_files_is_a_problem(workspace: Path) -> None:
+    with zipfile.ZipFile(workspace / "testing_data/more.zip", "w") as archive:
+        archive.writestr("trans.txt", "")
+
+    problems = collect(workspace)
+
+    assert [(p.file, p.line) for p in problems] == [("testing_data/more.zip", None)]
+    assert "keep either one zip" in problems[0].message
