@@ -101,14 +101,24 @@ def start_azurite(location: Path) -> Azurite:
     return Azurite(endpoint, connection_string_for(endpoint), proc)
 
 
+# Several conftest files may expose the fixture (each import is its own fixture
+# definition); they share one process, stopped when the last user is torn down.
+_shared: list[Azurite] = []
+_users = [0]
+
+
 @pytest.fixture(scope="session")
 def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     """A running Azurite Blob service for the whole test session."""
-    server = start_azurite(tmp_path_factory.mktemp("azurite"))
+    if not _shared:
+        _shared.append(start_azurite(tmp_path_factory.mktemp("azurite")))
+    _users[0] += 1
     try:
-        yield server
+        yield _shared[0]
     finally:
-        _stop(server.process)
+        _users[0] -= 1
+        if _users[0] == 0:
+            _stop(_shared.pop().process)
 
 
 def _settings(connection_string: str) -> dict[str, str]:
