@@ -1,0 +1,62 @@
+"""Inputs from the runner's `INPUT_*` variables and the CLI's `SPEECH_*` variables."""
+
+from __future__ import annotations
+
+import re
+
+from speech_action.config import INPUTS, inputs_from_cli_env, inputs_from_env, secret_inputs
+from speech_action.config_values import parsers
+
+
+def test_hyphens_kept_as_the_runner_passes_them() -> None:
+    env = {"INPUT_SPEECH-KEY": "k1", "INPUT_MODE": "deploy", "INPUT_TIMEOUT-MINUTES": "5"}
+    assert inputs_from_env(env) == {"speech-key": "k1", "mode": "deploy", "timeout-minutes": "5"}
+
+
+def test_underscore_spelling_accepted() -> None:
+    env = {"INPUT_SPEECH_KEY": "k2", "INPUT_FAIL_ON_NO_IMPROVEMENT": "true"}
+    assert inputs_from_env(env) == {"speech-key": "k2", "fail-on-no-improvement": "true"}
+
+
+def test_hyphen_spelling_wins_over_underscore() -> None:
+    env = {"INPUT_SPEECH-REGION": "eastus", "INPUT_SPEECH_REGION": "westus"}
+    assert inputs_from_env(env) == {"speech-region": "eastus"}
+
+
+def test_empty_means_unset_and_values_are_stripped() -> None:
+    env = {"INPUT_SPEECH-KEY": "", "INPUT_SPEECH-REGION": "  eastus \n", "INPUT_PROJECT": "   "}
+    assert inputs_from_env(env) == {"speech-region": "eastus"}
+
+
+def test_action_yml_defaults_count_as_unset_so_yaml_can_set_them() -> None:
+    env = {"INPUT_LOCALE": "en-US", "INPUT_CONFIG": "speech.yml", "INPUT_COMMENT": "true"}
+    assert inputs_from_env(env) == {}
+    assert inputs_from_env({"INPUT_LOCALE": "de-DE"}) == {"locale": "de-DE"}
+
+
+def test_unknown_input_variables_are_ignored() -> None:
+    assert inputs_from_env({"INPUT_SOMETHING-ELSE": "x", "GITHUB_SHA": "abc"}) == {}
+
+
+def test_cli_environment_variables() -> None:
+    env = {"SPEECH_KEY": "k", "SPEECH_REGION": "eastus", "SPEECH_ENDPOINT": "", "HOME": "/h"}
+    assert inputs_from_cli_env(env) == {"speech-key": "k", "speech-region": "eastus"}
+
+
+def test_secret_inputs() -> None:
+    inputs = {"speech-key": "k", "storage-connection-string": "c", "github-token": "t", "mode": "x"}
+    assert sorted(secret_inputs(inputs)) == ["c", "k", "t"]
+
+
+def test_inputs_table_is_complete_and_kebab_case() -> None:
+    names = [spec.name for spec in INPUTS]
+    assert len(names) == len(set(names)) == 26
+    assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", name) for name in names)
+    assert set(names) == set(parsers(__import__("pathlib").Path("/"))) | {"config"}
+    assert all(spec.description.endswith(".") for spec in INPUTS)
+    assert {spec.name for spec in INPUTS if spec.secret} == {
+        "speech-key",
+        "storage-connection-string",
+        "github-token",
+    }
+    assert [spec.name for spec in INPUTS if spec.required] == ["mode"]
