@@ -14,7 +14,7 @@ import requests_mock
 from speech_action.client import RetryPolicy, SpeechClient
 from tests.support.openapi import REFERENCE_DIR, ContractChecker, check_history, require_reference
 
-EP = "https://eastus.api.cognitive.microsoft.com"
+EP = "https://westus.api.cognitive.microsoft.com"  # the host of the spec examples
 KEY = "k3y-s3cret-0123456789"
 CHECKED: dict[str, int] = {"requests": 0}
 

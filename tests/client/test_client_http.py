@@ -195,7 +195,7 @@ def test_pagination_follows_next_link_as_returned(harness: Harness) -> None:
     harness.adapter.register_uri("GET", next_link, json=harness.respond("Datasets_List", 200,
                                                                         page2))
     datasets = list(client.list_datasets())
-    assert len(datasets) == len(page1["values"]) + 1  # type: ignore[arg-type]
+    assert len(datasets) == len(page1["values"]) + 1
     assert harness.sent()[1].url == next_link
 
 

@@ -28,7 +28,7 @@ ENTITY_MODELS: dict[str, type[PydanticModel]] = {
     "Evaluation": Evaluation, "Endpoint": Endpoint, "Project": Project, "File": File,
     "Transcription": Transcription, "UploadedBlocks": UploadedBlocks,
 }
-PAGE_MODELS: dict[str, type[PydanticModel]] = {
+PAGE_MODELS: dict[str, type[Page[Any]]] = {
     "PaginatedDatasets": Page[Dataset], "PaginatedBaseModels": Page[SpeechBaseModel],
     "PaginatedCustomModels": Page[CustomModel], "PaginatedEvaluations": Page[Evaluation],
     "PaginatedEndpoints": Page[Endpoint], "PaginatedProjects": Page[Project],
@@ -79,7 +79,7 @@ def test_every_example_response_parses(version: str) -> None:
             continue
         if schema in PAGE_MODELS:
             page = PAGE_MODELS[schema].model_validate(body)
-            values = getattr(page, "values")
+            values = page.values
             assert len(values) == len(body["values"]), name
             for item, raw in zip(values, body["values"], strict=True):
                 _check_entity(item, raw)
@@ -87,7 +87,8 @@ def test_every_example_response_parses(version: str) -> None:
             assert schema in ENTITY_MODELS, f"{name}: no model mapped for schema {schema}"
             _check_entity(ENTITY_MODELS[schema].model_validate(body), body)
         parsed += 1
-    print(f"{version}: {parsed} example responses parsed, {skipped} skipped (no body, scalar list or unused operation)")
+    print(f"{version}: {parsed} example responses parsed, "
+          f"{skipped} skipped (no body, scalar list or unused operation)")
     assert parsed >= 4
 
 
