@@ -1,0 +1,205 @@
+"""Packaging for upload and the content hash."""
+
+from __future__ import annotations
+
+import codecs
+import os
+import tracemalloc
+import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO, ClassVar
+
+import pytest
+
+from speech_action.data import (
+    DataFile,
+    DataLayout,
+    DataSet,
+    DatasetKind,
+    content_hash,
+    discover_test_data,
+    discover_training_data,
+    package_dataset,
+    packaging,
+)
+from speech_action.data.packaging import normalize_text
+from speech_action.data.reader import DataReader
+from tests.data.conftest import TAB
+from tests.data.wavs import write_sparse_wav, write_wav
+
+
+def _test_set(ws: Path) -> DataSet:
+    return discover_test_data(ws, DataLayout())
+
+
+def _training(ws: Path, kind: DatasetKind) -> DataSet:
+    return next(d for d in discover_training_data(ws, DataLayout()) if d.kind is kind)
+
+
+@pytest.mark.parametrize(("raw", "expected"), [
+    (b"", b""),
+    (codecs.BOM_UTF8, b""),
+    (b"a", b"a\n"),
+    (b"a\nb", b"a\nb\n"),
+    (b"a\r\nb\r\n", b"a\nb\n"),
+    (codecs.BOM_UTF8 + b"a\r\n\r\nb", b"a\n\nb\n"),
+    (b"a\r", b"a\n"),
+    (b"caf\xc3\xa9\r\n", b"caf\xc3\xa9\n"),
+    (b"x\ry\n", b"x\ry\n"),  # a lone CR inside a line is content, not a line ending
+])
+def test_normalize_text_at_every_chunk_boundary(raw: bytes, expected: bytes) -> None:
+    for size in range(1, len(raw) + 2):
+        chunks = [raw[i : i + size] for i in range(0, len(raw), size)]
+        assert b"".join(normalize_text(chunks)) == expected, size
+
+
+def test_hash_ignores_crlf_bom_and_mtime(workspace: Path) -> None:
+    before_test = content_hash(_test_set(workspace))
+    before_text = content_hash(_training(workspace, DatasetKind.LANGUAGE))
+    for name in ("testing_data/trans.txt", "training_data/plain_text.txt"):
+        text = (workspace / name).read_bytes()
+        (workspace / name).write_bytes(codecs.BOM_UTF8 + text.replace(b"\n", b"\r\n"))
+    for path in (workspace / "testing_data").iterdir():
+        os.utime(path, (1_000_000, 1_000_000))
+
+    assert content_hash(_test_set(workspace)) == before_test
+    assert content_hash(_training(workspace, DatasetKind.LANGUAGE)) == before_text
+
+
+def test_hash_is_the_same_for_a_folder_and_a_zip_of_it(workspace: Path) -> None:
+    folder_hash = content_hash(_test_set(workspace))
+    with zipfile.ZipFile(workspace / "tests.zip", "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted((workspace / "testing_data").iterdir(), reverse=True):
+            archive.write(path, path.name.replace("trans.txt", "transcript.txt"))
+
+    zipped = discover_test_data(workspace, DataLayout(testing="tests.zip"))
+
+    assert content_hash(zipped) == folder_hash
+
+
+@pytest.mark.parametrize("change", ["transcript", "audio", "rename", "add file"])
+def test_hash_changes_with_content(workspace: Path, change: str) -> None:
+    before = content_hash(_test_set(workspace))
+    folder = workspace / "testing_data"
+    if change == "transcript":
+        (folder / "trans.txt").write_text(f"a.wav{TAB}hello world\nb.wav{TAB}good evening\n")
+    elif change == "audio":
+        write_wav(folder / "a.wav", seconds=0.3)
+    elif change == "rename":
+        (folder / "a.wav").rename(folder / "z.wav")
+    else:
+        write_wav(folder / "c.wav")
+
+    assert content_hash(_test_set(workspace)) != before
+
+
+def test_hash_depends_on_the_kind(workspace: Path) -> None:
+    language = _training(workspace, DatasetKind.LANGUAGE)
+    as_markdown = DataSet(DatasetKind.LANGUAGE_MARKDOWN, language.root, language.files)
+
+    assert content_hash(as_markdown) != content_hash(language)
+
+
+def test_audio_package_is_a_stored_zip_with_a_bom_transcript(
+    workspace: Path, tmp_path: Path
+) -> None:
+    (workspace / "testing_data/trans.txt").write_bytes(b"b.wav\tgood morning\r\na.wav\thi")
+    dataset = _test_set(workspace)
+
+    package = package_dataset(dataset, tmp_path)
+
+    assert package.path.parent == tmp_path and package.path.suffix == ".zip"
+    assert package.size == package.path.stat().st_size
+    assert package.content_hash == content_hash(dataset)
+    with zipfile.ZipFile(package.path) as archive:
+        assert archive.namelist() == ["a.wav", "b.wav", "trans.txt"]
+        assert {i.compress_type for i in archive.infolist()} == {zipfile.ZIP_STORED}
+        assert {i.date_time for i in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+        assert archive.read("trans.txt") == codecs.BOM_UTF8 + b"b.wav\tgood morning\na.wav\thi\n"
+        assert archive.read("a.wav") == (workspace / "testing_data/a.wav").read_bytes()
+
+
+def test_packages_of_the_same_content_are_byte_identical(
+    workspace: Path, tmp_path: Path
+) -> None:
+    first = package_dataset(_test_set(workspace), tmp_path)
+    for path in (workspace / "testing_data").iterdir():
+        os.utime(path, (1_000_000, 1_000_000))
+    second = package_dataset(_test_set(workspace), tmp_path)
+
+    assert first.path != second.path
+    assert first.path.read_bytes() == second.path.read_bytes()
+
+
+def test_text_package_concatenates_files_with_one_bom(workspace: Path, tmp_path: Path) -> None:
+    (workspace / "training_data/more.txt").write_bytes(codecs.BOM_UTF8 + b"caf\xc3\xa9\r\nend")
+    dataset = _training(workspace, DatasetKind.LANGUAGE)
+
+    package = package_dataset(dataset, tmp_path)
+
+    assert package.path.suffix == ".txt"
+    assert package.path.read_bytes() == (
+        codecs.BOM_UTF8 + b"caf\xc3\xa9\nend\nthe quick brown fox\njumps over the dog\n"
+    )
+    assert package.content_hash == content_hash(dataset)
+
+
+def test_a_failed_package_leaves_no_temp_file(workspace: Path, tmp_path: Path) -> None:
+    dataset = _test_set(workspace)
+    (workspace / "testing_data/b.wav").unlink()  # vanishes between discovery and packaging
+    out = tmp_path / "out"
+    out.mkdir()
+
+    with pytest.raises(FileNotFoundError):
+        package_dataset(dataset, out)
+
+    assert list(out.iterdir()) == []
+
+
+def test_packaging_200_mb_keeps_memory_flat(tmp_path: Path) -> None:
+    """20 WAVs of 10 MiB (sparse, so cheap to make); traced peak stays a few MiB."""
+    folder = tmp_path / "ws/testing_data"
+    lines = []
+    for index in range(20):
+        write_sparse_wav(folder / f"{index:02d}.wav", seconds=320)  # 10,240,000 data bytes
+        lines.append(f"{index:02d}.wav{TAB}utterance {index}\n")
+    (folder / "trans.txt").write_text("".join(lines))
+    dataset = discover_test_data(tmp_path / "ws", DataLayout())
+    assert sum(f.size for f in dataset.files) > 200 * 1024 * 1024 * 0.95
+
+    tracemalloc.start()
+    try:
+        package = package_dataset(dataset, tmp_path)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert package.size > 200 * 1024 * 1024 * 0.95
+    assert peak < 8 * 1024 * 1024, f"peak {peak:,} bytes"
+    package.path.unlink()
+
+
+class _CountingReader(DataReader):
+    opened: ClassVar[list[str]] = []
+
+    @contextmanager
+    def open(self, data_file: DataFile) -> Iterator[IO[bytes]]:
+        self.opened.append(data_file.name)
+        with super().open(data_file) as stream:
+            yield stream
+
+
+def test_hash_and_package_each_read_every_file_once(
+    workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(packaging, "DataReader", _CountingReader)
+    dataset = _test_set(workspace)
+
+    content_hash(dataset)
+    hashed = list(_CountingReader.opened)
+    _CountingReader.opened.clear()
+    package_dataset(dataset, tmp_path)
+
+    assert hashed == _CountingReader.opened == ["a.wav", "b.wav", "trans.txt"]
