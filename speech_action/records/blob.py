@@ -46,9 +46,10 @@ class RecordsConfigError(RecordsError, ConfigError):
 
 
 def default_client_factory(connection_string: str) -> BlobServiceClient:
-    """A client with bounded timeouts; the SDK's own retry policy handles 5xx and 429."""
+    """A client with bounded timeouts and retries (the SDK's policy retries 5xx, 429 and
+    connection errors with backoff; its default of 10 tries is too patient for a CI step)."""
     return BlobServiceClient.from_connection_string(
-        connection_string, connection_timeout=20, read_timeout=60
+        connection_string, connection_timeout=20, read_timeout=60, retry_total=3
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 import requests
@@ -108,3 +109,34 @@ def test_make_sas_url_gives_a_readable_content_url(azurite: Azurite) -> None:
     assert answer.json()["commit"] == "a1b2c3d"
     unsigned = requests.get(url.split("?")[0], timeout=10)
     assert unsigned.status_code in (403, 404)  # private container: the SAS is what grants
+
+
+def test_each_record_is_one_put_and_the_benchmark_put_is_conditional(azurite: Azurite) -> None:
+    sent: list[tuple[str, str, str | None, str | None]] = []
+
+    def recording_factory(connection_string: str) -> BlobServiceClient:
+        def hook(request: Any) -> None:
+            http = request.http_request
+            sent.append((http.method, http.url.split("?")[0].rsplit("/", 1)[-1],
+                         http.headers.get("If-Match"), http.headers.get("If-None-Match")))
+
+        return BlobServiceClient.from_connection_string(connection_string,
+                                                        raw_request_hook=hook)
+
+    container = _container()
+    store = BlobStore(azurite.connection_string, container, client_factory=recording_factory)
+    store.write_result(result())  # container missing: PUT fails, container PUT, PUT again
+    assert [(m, name) for m, name, _, _ in sent] == [
+        ("PUT", "a1b2c3d-101.json"), ("PUT", container), ("PUT", "a1b2c3d-101.json")]
+    sent.clear()
+    store.write_result(result(run_id="102"))
+    assert [(m, name) for m, name, _, _ in sent] == [("PUT", "a1b2c3d-102.json")]
+    sent.clear()
+    store.write_benchmark(benchmark())  # read (absent), create-only PUT, history PUT
+    puts = [entry for entry in sent if entry[0] == "PUT"]
+    assert puts[0] == ("PUT", "benchmark.json", None, "*")
+    assert len(puts) == 2 and puts[1][1].endswith("-a1b2c3d-101.json")
+    sent.clear()
+    store.write_benchmark(benchmark(wer=7.0))
+    benchmark_put = next(entry for entry in sent if entry[1] == "benchmark.json")
+    assert benchmark_put[2] is not None and benchmark_put[2].startswith('"')  # If-Match ETag
