@@ -171,6 +171,22 @@ def _secret(raw: str) -> SecretStr:
     return SecretStr(raw)
 
 
+_STORAGE_KEYS = {"AccountName", "BlobEndpoint", "UseDevelopmentStorage"}
+
+
+def _connection_string(raw: str) -> SecretStr:
+    """An Azure Storage connection string; checked by shape only, never echoed."""
+    parts = [part.strip() for part in raw.split(";") if part.strip()]
+    keys = {part.partition("=")[0] for part in parts}
+    if not all("=" in part for part in parts) or not keys & _STORAGE_KEYS:
+        raise InvalidValue(
+            "this is not an Azure Storage connection string (`DefaultEndpointsProtocol=https;"
+            "AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net`); copy it from "
+            "the storage account's Access keys"
+        )
+    return SecretStr(raw)
+
+
 def inside_workspace(workspace: Path) -> Callable[[str], Path]:
     def parse(raw: str) -> Path:
         path = (workspace / raw).resolve()
@@ -190,7 +206,7 @@ def parsers(workspace: Path) -> dict[str, Callable[[str], object]]:
         "project": _text, "testing-data": inside, "training-data": inside,
         "base-model": _reference, "benchmark-model": _reference,
         "min-improvement": _min_improvement, "require-significance": _boolean,
-        "storage-connection-string": _secret, "storage-container": _container,
+        "storage-connection-string": _connection_string, "storage-container": _container,
         "records-dir": inside, "model": _reference, "endpoint-name": _text,
         "endpoint-id": _reference, "logging-enabled": _boolean, "timeout-minutes": _positive,
         "poll-seconds": _positive, "github-token": _secret, "comment": _boolean,

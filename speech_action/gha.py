@@ -324,11 +324,16 @@ class Workflow:
         """Mask a secret in the runner's log (`::add-mask::`) and in our own texts.
 
         Call it before anything can print the secret: the runner only masks what it was
-        told about before the text reached the log.
+        told about before the text reached the log. Outside Actions (`context.actions`
+        false) only the redactor learns it.
         """
         if not value:
             return
-        for form in self.redactor.register(value):
+        new_forms = self.redactor.register(value)
+        if not self.context.actions:
+            # Outside Actions nobody reads `::add-mask::`: printing it would show the secret.
+            return
+        for form in new_forms:
             # Not through `command`: the redactor would hide the very value to mask.
             self.stdout.write(format_command("add-mask", {}, form) + EOL)
         self.stdout.flush()

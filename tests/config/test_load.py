@@ -281,3 +281,18 @@ def test_config_is_frozen_and_strict(tmp_path: Path) -> None:
         config.locale = "de-DE"
     with pytest.raises(ValidationError, match="Extra inputs are not permitted"):
         Config.model_validate({**config.model_dump(), "surprise": 1})
+
+
+@pytest.mark.parametrize(
+    "value", ["https://a.blob.core.windows.net/c?sv=1&sig=SECRETSIG", "AccountKey=SECRETSIG"]
+)
+def test_bad_connection_string_is_not_echoed(tmp_path: Path, value: str) -> None:
+    with pytest.raises(ConfigError, match="not an Azure Storage connection string") as caught:
+        load(tmp_path, storage_connection_string=value)
+    assert caught.value.input_name == "storage-connection-string"
+    assert "SECRETSIG" not in str(caught.value)
+
+
+def test_development_storage_connection_string(tmp_path: Path) -> None:
+    config = load(tmp_path, storage_connection_string="UseDevelopmentStorage=true")
+    assert config.storage_connection_string is not None

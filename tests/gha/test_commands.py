@@ -11,6 +11,7 @@ import io
 import pytest
 
 from speech_action.gha import (
+    GitHubContext,
     Workflow,
     annotation_properties,
     escape_data,
@@ -22,7 +23,7 @@ from speech_action.redaction import Redactor
 
 def make_workflow() -> tuple[Workflow, io.StringIO]:
     out = io.StringIO()
-    return Workflow(stdout=out, redactor=Redactor()), out
+    return Workflow(GitHubContext(actions=True), stdout=out, redactor=Redactor()), out
 
 
 def test_command_only() -> None:
@@ -174,3 +175,11 @@ def test_commands_are_redacted() -> None:
     workflow.error("request failed with key s3cr3t-key-value", title="s3cr3t-key-value")
     workflow.info("plain s3cr3t-key-value")
     assert out.getvalue() == "::error title=***::request failed with key ***\nplain ***\n"
+
+
+def test_outside_actions_a_secret_is_never_printed() -> None:
+    out = io.StringIO()
+    workflow = Workflow(GitHubContext(actions=False), stdout=out, redactor=Redactor())
+    workflow.register_secret("s3cr3t-key-value")
+    workflow.info("key s3cr3t-key-value")
+    assert out.getvalue() == "key ***\n"
