@@ -150,6 +150,8 @@ class LocalApi:
 
     def locales(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
         collection = params["collection"]
+        if collection == "datasets" and request.version == "v3.2":  # v3.2: locale -> kinds
+            return ApiResponse(200, {"en-US": list(_LOCALE_KINDS)})
         if collection == "datasets":
             return ApiResponse(200, {kind: ["en-US"] for kind in _LOCALE_KINDS})
         if collection not in ("models", "evaluations", "endpoints", "projects", "transcriptions"):
