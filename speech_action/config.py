@@ -272,8 +272,9 @@ def load_config(
 ) -> Config:
     """Merge inputs over the YAML file over the defaults, parse, and validate everything.
 
-    `repository` (`owner/repo`) names the default endpoint. Raises `ConfigError` for one
-    problem and `ConfigErrors` (one `ConfigError` each) for several.
+    `repository` (`owner/repo`) names the default endpoint; `read_text` reads the config
+    file and raises `FileNotFoundError` when it is missing. Raises `ConfigError` for one
+    problem and `ConfigErrors` (one `ConfigError` each, in `.errors`) for several.
     """
     workspace = workspace.resolve()
     given = {name: value.strip() for name, value in inputs.items() if value and value.strip()}

@@ -96,8 +96,9 @@ def _min_improvement(raw: str) -> MinImprovement:
         raise InvalidValue(
             f"`{raw}` is not a non-negative number of WER points (`0.5`) or a percentage (`5%`)"
         )
-    if float(number) > 100:
-        raise InvalidValue(f"`{raw}` can never be reached: a WER gain is at most 100")
+    if relative and float(number) > 100:
+        # The gain is at most the benchmark WER itself (a new WER of 0).
+        raise InvalidValue(f"`{raw}` can never be reached: a gain is at most 100% of the WER")
     return MinImprovement(raw=raw, amount=float(number), relative=relative)
 
 
@@ -124,14 +125,17 @@ def _endpoint(raw: str) -> str:
         return "local"
     parts = urlsplit(raw)
     if parts.scheme not in ("https", "http") or not parts.hostname:
+        # Not echoed: a value that is no URL may be a key pasted into the wrong input.
         raise InvalidValue(
-            f"`{raw}` must be `local` or an https:// URL such as "
+            "the value is neither `local` nor an https:// URL such as "
             "`https://my-resource.cognitiveservices.azure.com`"
         )
     if parts.username or parts.password or parts.query or parts.fragment:
         # The value is not echoed: what sits in a query or user info may be a credential.
-        raise InvalidValue("the URL must not carry user info, a query or a fragment; give only "
-                       "scheme, host and path, and the key in `speech-key`")  # fmt: skip
+        raise InvalidValue(
+            "the URL must not carry user info, a query or a fragment; give only "
+            "scheme, host and path, and the key in `speech-key`"
+        )
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         raise InvalidValue(
             f"`{raw}` uses http://, allowed only for 127.0.0.1/localhost; use https://"

@@ -166,7 +166,9 @@ def fit_summary(markdown: str, limit: int = SUMMARY_SIZE_LIMIT) -> tuple[str, bo
     if len(data) <= limit:
         return markdown, False
     note = TRUNCATION_NOTE.encode("utf-8")
-    keep = data[: max(0, limit - len(note))].decode("utf-8", errors="ignore")
+    if limit < len(note):  # no room even for the note: write nothing rather than too much
+        return "", True
+    keep = data[: limit - len(note)].decode("utf-8", errors="ignore")
     # Cut at a line end, so a table row or an HTML tag is not left half-open.
     if "\n" in keep:
         keep = keep[: keep.rindex("\n") + 1]

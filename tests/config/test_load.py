@@ -122,6 +122,11 @@ def test_every_input_set(tmp_path: Path) -> None:
     assert config.secret_values() == [KEY, connection, "ghs_token", "c2VjcmV0a2V5PT0="]
 
 
+def test_min_improvement_large_points_allowed(tmp_path: Path) -> None:
+    # WER can exceed 100 % (insertions), so a large gain in points is not impossible.
+    assert load(tmp_path, min_improvement="120").min_improvement.amount == 120
+
+
 def test_min_improvement_points(tmp_path: Path) -> None:
     threshold = load(tmp_path, min_improvement="0.5").min_improvement
     assert (threshold.raw, threshold.amount, threshold.relative) == ("0.5", 0.5, False)
@@ -169,7 +174,7 @@ INVALID = [
     ("min-improvement", "5 points", "is not a non-negative number"),
     ("min-improvement", "nan", "is not a non-negative number"),
     ("min-improvement", "-5%", "is not a non-negative number"),
-    ("min-improvement", "150%", "can never be reached"),
+    ("min-improvement", "150%", "can never be reached: a gain is at most 100% of the WER"),
     ("timeout-minutes", "0", "`0` is not a positive number"),
     ("timeout-minutes", "-3", "`-3` is not a positive number"),
     ("poll-seconds", "inf", "`inf` is not a positive number"),
@@ -201,8 +206,8 @@ def test_invalid_value_names_its_input(tmp_path: Path, name: str, value: str, me
     ("endpoint", "message"),
     [
         ("http://my-speech.example.com", "uses http://, allowed only for 127.0.0.1/localhost"),
-        ("my-speech.cognitiveservices.azure.com", "must be `local` or an https:// URL"),
-        ("https://", "must be `local` or an https:// URL"),
+        ("my-speech.cognitiveservices.azure.com", "neither `local` nor an https:// URL"),
+        ("https://", "neither `local` nor an https:// URL"),
     ],
 )
 def test_invalid_endpoint(tmp_path: Path, endpoint: str, message: str) -> None:

@@ -150,6 +150,13 @@ def test_summary_limit_counts_what_the_file_already_holds(tmp_path: Path) -> Non
     assert path.stat().st_size <= SUMMARY_SIZE_LIMIT
 
 
+def test_summary_with_no_room_left_writes_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "summary"
+    path.write_bytes(b"a" * SUMMARY_SIZE_LIMIT)
+    assert append_summary(path, "# more") is True
+    assert path.stat().st_size == SUMMARY_SIZE_LIMIT
+
+
 def test_summary_is_redacted(tmp_path: Path) -> None:
     workflow = workflow_for(tmp_path)
     workflow.write_summary(
