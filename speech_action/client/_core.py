@@ -147,34 +147,40 @@ class ClientCore:
         url = self.url(path)
         attempt = 0
         while True:
-            try:
-                response = self._transport.send("POST", url, json_body=body)
-            except ConnectionDropped as exc:
-                failure: str = f"connection failed ({exc})"
-            else:
-                if response.ok:
-                    return parse(model, response, url)
-                error = error_from_response("POST", response)
-                if response.status_code not in RETRYABLE_STATUS:
-                    raise error
-                failure = str(error)
-                if response.status_code not in _AMBIGUOUS_STATUS:  # 429: nothing was created
-                    if not self.retry.should_retry(attempt):
-                        raise error
-                    self._sleep(self.retry.delay_s(attempt, retry_after_s(response)))
-                    attempt += 1
-                    continue
-            self._sleep(self.retry.backoff_s(attempt))
-            existing = self._find_marked(path, str(body.get("displayName", "")), marker, model)
-            if existing is not None:
-                return existing
-            if not self.retry.should_retry(attempt):
-                raise AmbiguousCreateError(
-                    f"POST {redact_url(url)} ({body.get('displayName')!r}) failed "
-                    f"{attempt + 1} times, last: {failure}. No entity carrying this run's "
-                    f"marker exists, so re-running will not create a twin.",
-                    status=0, url=url)
+            outcome = self._post_once(url, body, model, attempt)
+            if isinstance(outcome, str):  # ambiguous: look for our marker before re-POSTing
+                self._sleep(self.retry.backoff_s(attempt))
+                existing = self._find_marked(path, str(body.get("displayName", "")), marker,
+                                             model)
+                if existing is not None:
+                    return existing
+                if not self.retry.should_retry(attempt):
+                    raise AmbiguousCreateError(
+                        f"POST {redact_url(url)} ({body.get('displayName')!r}) failed "
+                        f"{attempt + 1} times, last: {outcome}. No entity carrying this run's "
+                        "marker exists, so re-running will not create a twin.",
+                        status=0, url=url)
+            elif outcome is not None:
+                return outcome
             attempt += 1
+
+    def _post_once(self, url: str, body: dict[str, Any], model: type[E],
+                   attempt: int) -> E | str | None:
+        """One creating POST: the entity; a failure text when the outcome is ambiguous; None
+        after a throttling pause (429: nothing was created). Raises on definite errors."""
+        try:
+            response = self._transport.send("POST", url, json_body=body)
+        except ConnectionDropped as exc:
+            return f"connection failed ({exc})"
+        if response.ok:
+            return parse(model, response, url)
+        error = error_from_response("POST", response)
+        if response.status_code in _AMBIGUOUS_STATUS:
+            return str(error)
+        if response.status_code not in RETRYABLE_STATUS or not self.retry.should_retry(attempt):
+            raise error
+        self._sleep(self.retry.delay_s(attempt, retry_after_s(response)))
+        return None
 
     def _find_marked(self, path: str, display_name: str, marker: str, model: type[E]) -> E | None:
         name = display_name.replace("'", "''")

@@ -14,8 +14,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from speech_action.client._core import ClientCore, Ref
-from speech_action.client.errors import SpeechServiceError
+from speech_action.client._core import ClientCore, Ref, parse
+from speech_action.client.errors import SpeechServiceError, redact_url
 from speech_action.client.models import (
     CustomModel,
     Dataset,
@@ -114,9 +114,18 @@ class SpeechClient(ClientCore):
         total = path.stat().st_size
         dataset = self.create_dataset(definition)
         ids = self._upload_blocks(dataset, path, total, on_progress)
-        commit = self.version.sub_url(dataset.self_url, "/blocks:commit")
-        self.request("POST", commit, json_body=[{"kind": "Latest", "id": i} for i in ids])
+        self._commit_blocks(dataset, ids)
         return self.get_dataset(dataset)
+
+    def _commit_blocks(self, dataset: Dataset, ids: list[str]) -> None:
+        commit = self.version.sub_url(dataset.self_url, "/blocks:commit")
+        try:
+            self.request("POST", commit, json_body=[{"kind": "Latest", "id": i} for i in ids])
+        except SpeechServiceError as exc:
+            # A retried commit whose first attempt went through is refused (4xx) although
+            # the data was accepted: the dataset has left NotStarted.
+            if exc.status not in (400, 409) or self.get_dataset(dataset).status == "NotStarted":
+                raise
 
     def _upload_blocks(self, dataset: Dataset, path: Path, total: int,
                        on_progress: UploadProgress | None) -> list[str]:
@@ -147,7 +156,11 @@ class SpeechClient(ClientCore):
         """The parsed `DatasetReport` file of a dataset (None if it has none yet)."""
         for file in self.list_dataset_files(ref):
             if file.kind == "DatasetReport" and file.content_url:
-                report: dict[str, Any] = json.loads(self.download(file.content_url))
+                try:
+                    report: dict[str, Any] = json.loads(self.download(file.content_url))
+                except ValueError as exc:
+                    raise ServiceError(f"dataset report {file.name} of "
+                                       f"{redact_url(file.self_url or '')} is not JSON") from exc
                 return report
         return None
 
@@ -252,7 +265,7 @@ class SpeechClient(ClientCore):
         update succeeds)."""
         url = self.entity_url("endpoints", ref)
         response = self.request("PATCH", url, json_body={"model": {"self": model_url}})
-        return Endpoint.model_validate(response.json())
+        return parse(Endpoint, response, url)
 
     def delete_endpoint(self, ref: Ref) -> None:
         self._delete(self.entity_url("endpoints", ref))

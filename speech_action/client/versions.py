@@ -21,9 +21,9 @@ class ApiVersion:
     base_path: str
     query_version: str | None  # value of `?api-version=`, None when the path carries it
     has_projects: bool
-    # v3.2 reports a dataset's audio length as an ISO 8601 `duration`, later versions as
-    # `durationMilliseconds`; models.Dataset accepts both.
-    dataset_duration_field: str
+    # Field names: v3.2 reports a dataset's audio length as an ISO 8601 `duration` and a
+    # model's `text`; later versions `durationMilliseconds`. The tolerant models in
+    # models.py accept both, so no per-version mapping is needed for what the action reads.
 
     def url(self, endpoint: str, path: str, query: dict[str, str] | None = None) -> str:
         """Absolute URL of `path` (e.g. `/models/base`) on `endpoint` for this version."""
@@ -59,11 +59,9 @@ class ApiVersion:
 
 
 VERSIONS: dict[str, ApiVersion] = {
-    "2025-10-15": ApiVersion("2025-10-15", "/speechtotext", "2025-10-15", True,
-                             "durationMilliseconds"),
-    "2024-11-15": ApiVersion("2024-11-15", "/speechtotext", "2024-11-15", False,
-                             "durationMilliseconds"),
-    "v3.2": ApiVersion("v3.2", "/speechtotext/v3.2", None, True, "duration"),
+    "2025-10-15": ApiVersion("2025-10-15", "/speechtotext", "2025-10-15", has_projects=True),
+    "2024-11-15": ApiVersion("2024-11-15", "/speechtotext", "2024-11-15", has_projects=False),
+    "v3.2": ApiVersion("v3.2", "/speechtotext/v3.2", None, has_projects=True),
 }
 
 
