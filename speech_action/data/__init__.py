@@ -10,7 +10,13 @@ Typical use by a mode::
 """
 
 from speech_action.data.discovery import discover_test_data, discover_training_data
-from speech_action.data.layout import LAYOUT_KEYS, DataLayout, resolve_in_workspace
+from speech_action.data.layout import (
+    LAYOUT_KEYS,
+    DataLayout,
+    LayoutSettings,
+    as_layout,
+    resolve_in_workspace,
+)
 from speech_action.data.model import (
     PACKAGED_TRANSCRIPT_NAME,
     DataFile,
@@ -33,11 +39,13 @@ __all__ = [
     "DataSet",
     "DataValidationError",
     "DatasetKind",
+    "LayoutSettings",
     "Limits",
     "PackagedDataset",
     "Problem",
     "TestDataSet",
     "TrainingDataSet",
+    "as_layout",
     "check_dataset",
     "content_hash",
     "discover_test_data",

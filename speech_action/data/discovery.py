@@ -16,6 +16,8 @@ from speech_action.data.layout import (
     AUDIO_SUFFIXES,
     LAYOUT_KEYS,
     DataLayout,
+    LayoutSettings,
+    as_layout,
     is_inside,
     resolve_in_workspace,
     workspace_relative,
@@ -32,8 +34,9 @@ from speech_action.data.model import (
 _IGNORED_ZIP_PREFIXES = ("__MACOSX/",)
 
 
-def discover_test_data(workspace: Path, layout: DataLayout) -> TestDataSet:
+def discover_test_data(workspace: Path, settings: DataLayout | LayoutSettings) -> TestDataSet:
     """The test dataset: a folder of audio + transcript, or a zip holding the same."""
+    layout = as_layout(settings)
     root = resolve_in_workspace(workspace, layout.testing, LAYOUT_KEYS["testing"])
     display = workspace_relative(workspace, root)
     if root.is_file() and root.suffix.lower() == ".zip":
@@ -41,10 +44,10 @@ def discover_test_data(workspace: Path, layout: DataLayout) -> TestDataSet:
     if not root.is_dir():
         raise DataValidationError([Problem(display, None, (
             "the testing data folder does not exist; add audio files and a transcript "
-            f"({' or '.join(layout.transcript_names)}) there, or set testing-data"))])
+            f"({' or '.join(layout.transcript_files)}) there, or set testing-data"))])
     entries = _listing(root)
     zips = [p for p in entries if p.suffix.lower() == ".zip"]
-    loose = [p for p in entries if _is_audio(p) or p.name in layout.transcript_names]
+    loose = [p for p in entries if _is_audio(p) or p.name in layout.transcript_files]
     if len(zips) == 1 and not loose:
         return _zip_dataset(workspace, zips[0], layout)
     files, problems = _files(workspace, [p for p in entries if _is_audio(p)])
@@ -57,37 +60,40 @@ def discover_test_data(workspace: Path, layout: DataLayout) -> TestDataSet:
     return TestDataSet(DatasetKind.ACOUSTIC, display, tuple(files), transcript, tuple(problems))
 
 
-def discover_training_data(workspace: Path, layout: DataLayout) -> list[TrainingDataSet]:
+def discover_training_data(
+    workspace: Path, settings: DataLayout | LayoutSettings
+) -> list[TrainingDataSet]:
     """The training datasets, at most one per kind, in a fixed order.
 
     In the training folder: `*.txt` are related text (Language), the pronunciation
     file is Pronunciation, `*.md` except README.md are LanguageMarkdown (a README
     describes the folder, it is not training text), audio with a transcript is Acoustic.
     """
+    layout = as_layout(settings)
     root = resolve_in_workspace(workspace, layout.training, LAYOUT_KEYS["training"])
     display = workspace_relative(workspace, root)
-    needs_folder = None in (layout.language_files, layout.pronunciation_files,
-                            layout.markdown_files, layout.acoustic_files)
+    needs_folder = None in (layout.language_paths, layout.pronunciation_paths,
+                            layout.markdown_paths, layout.acoustic_paths)
     if needs_folder and not root.is_dir():
         raise DataValidationError([Problem(display, None, (
             "the training data folder does not exist; add related text (plain_text.txt), "
             "pronunciations or audio with a transcript there, or set training-data"))])
     entries = _listing(root) if root.is_dir() else []
     datasets = [
-        _text_dataset(workspace, display, DatasetKind.LANGUAGE, layout.language_files,
-                      "language_files", [p for p in entries if _is_related_text(p, layout)]),
+        _text_dataset(workspace, display, DatasetKind.LANGUAGE, layout.language_paths,
+                      "language_paths", [p for p in entries if _is_related_text(p, layout)]),
         _text_dataset(workspace, display, DatasetKind.PRONUNCIATION,
-                      layout.pronunciation_files, "pronunciation_files",
-                      [p for p in entries if p.name == layout.pronunciation_name]),
-        _text_dataset(workspace, display, DatasetKind.LANGUAGE_MARKDOWN, layout.markdown_files,
-                      "markdown_files", [p for p in entries if _is_markdown(p)]),
+                      layout.pronunciation_paths, "pronunciation_paths",
+                      [p for p in entries if p.name == layout.pronunciation_file]),
+        _text_dataset(workspace, display, DatasetKind.LANGUAGE_MARKDOWN, layout.markdown_paths,
+                      "markdown_paths", [p for p in entries if _is_markdown(p)]),
         _acoustic_training(workspace, root, entries, layout),
     ]
     found = [d for d in datasets if d is not None]
     if not found:
         raise DataValidationError([Problem(display, None, (
             "no training data found; add related text (plain_text.txt or other *.txt), "
-            f"{layout.pronunciation_name}, *.md structured text, or audio with a "
+            f"{layout.pronunciation_file}, *.md structured text, or audio with a "
             "transcript"))])
     return found
 
@@ -102,8 +108,8 @@ def _is_audio(path: Path) -> bool:
 
 
 def _is_related_text(path: Path, layout: DataLayout) -> bool:
-    return (path.suffix.lower() == ".txt" and path.name not in layout.transcript_names
-            and path.name != layout.pronunciation_name)
+    return (path.suffix.lower() == ".txt" and path.name not in layout.transcript_files
+            and path.name != layout.pronunciation_file)
 
 
 def _is_markdown(path: Path) -> bool:
@@ -134,8 +140,8 @@ def _files(workspace: Path, paths: Sequence[Path]) -> tuple[list[DataFile], list
 def _pick_transcript(
     workspace: Path, root: Path, entries: Sequence[Path], layout: DataLayout, has_audio: bool
 ) -> tuple[DataFile | None, list[Problem]]:
-    candidates = [p for p in entries if p.name in layout.transcript_names]
-    candidates.sort(key=lambda p: layout.transcript_names.index(p.name))
+    candidates = [p for p in entries if p.name in layout.transcript_files]
+    candidates.sort(key=lambda p: layout.transcript_files.index(p.name))
     files, problems = _files(workspace, candidates)
     display = workspace_relative(workspace, root)
     if len(files) > 1:
@@ -143,7 +149,7 @@ def _pick_transcript(
             f"a second transcript next to {files[0].name}; keep one transcript file")))
     if not files and has_audio:
         problems.append(Problem(display, None, (
-            f"no transcript file ({' or '.join(layout.transcript_names)}) next to the audio; "
+            f"no transcript file ({' or '.join(layout.transcript_files)}) next to the audio; "
             "add one with a `<audio file name><TAB><transcript>` line per audio file")))
     return (files[0] if files else None), problems
 
@@ -167,15 +173,15 @@ def _zip_dataset(workspace: Path, path: Path, layout: DataLayout) -> TestDataSet
     audio = [DataFile(i.filename, path, display, i.file_size, i.filename)
              for i in members if Path(i.filename).suffix.lower() in AUDIO_SUFFIXES]
     transcripts = [DataFile(i.filename, path, display, i.file_size, i.filename)
-                   for i in members if i.filename in layout.transcript_names]
-    transcripts.sort(key=lambda f: layout.transcript_names.index(f.name))
+                   for i in members if i.filename in layout.transcript_files]
+    transcripts.sort(key=lambda f: layout.transcript_files.index(f.name))
     problems: list[Problem] = []
     if len(transcripts) > 1:
         problems.append(Problem(display, None, "the zip holds more than one transcript "
                         f"({', '.join(f.name for f in transcripts)}); keep one"))
     if not transcripts:
         problems.append(Problem(display, None, (
-            f"the zip has no transcript ({' or '.join(layout.transcript_names)}) at its top "
+            f"the zip has no transcript ({' or '.join(layout.transcript_files)}) at its top "
             "level; add one with a `<audio file name><TAB><transcript>` line per audio file")))
     transcript = transcripts[0] if transcripts else None
     return TestDataSet(DatasetKind.ACOUSTIC, display, tuple(audio), transcript,
@@ -219,9 +225,9 @@ def _explicit(
 def _acoustic_training(
     workspace: Path, root: Path, entries: list[Path], layout: DataLayout
 ) -> TrainingDataSet | None:
-    paths, problems = _explicit(workspace, layout.acoustic_files, "acoustic_files", entries)
+    paths, problems = _explicit(workspace, layout.acoustic_paths, "acoustic_paths", entries)
     audio, more = _files(workspace, [p for p in paths if _is_audio(p)])
-    transcripts = [p for p in paths if p.name in layout.transcript_names]
+    transcripts = [p for p in paths if p.name in layout.transcript_files]
     if not audio and not transcripts and not problems:
         return None
     transcript, tmore = _pick_transcript(workspace, root, transcripts, layout, bool(audio))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from speech_action.errors import ConfigError
 
@@ -16,46 +17,72 @@ MP3 dropped into the data folder is reported instead of silently ignored."""
 class DataLayout:
     """The data layout, from the config (`speech.yml` and inputs).
 
-    Paths are workspace-relative. `testing` is a folder of audio and a transcript, or a
-    `.zip` holding the same. An explicit file list for a kind (workspace-relative paths)
-    replaces discovery of that kind in the training folder; an empty tuple disables it.
-    `acoustic_files` lists the audio files and the transcript of the Acoustic dataset.
+    Paths are workspace-relative (or absolute, inside the workspace). `testing` is a
+    folder of audio and a transcript, or a `.zip` holding the same. An explicit file list
+    for a kind (workspace-relative paths) replaces discovery of that kind in the training
+    folder; an empty tuple disables it.
+    `acoustic_paths` lists the audio files and the transcript of the Acoustic dataset.
     """
 
-    testing: str = "testing_data"
-    training: str = "training_data"
-    transcript_names: tuple[str, ...] = ("trans.txt", "transcript.txt")
-    pronunciation_name: str = "pronunciation.txt"
-    language_files: tuple[str, ...] | None = None
-    pronunciation_files: tuple[str, ...] | None = None
-    markdown_files: tuple[str, ...] | None = None
-    acoustic_files: tuple[str, ...] | None = None
+    testing: str | Path = "testing_data"
+    training: str | Path = "training_data"
+    transcript_files: tuple[str, ...] = ("trans.txt", "transcript.txt")
+    pronunciation_file: str = "pronunciation.txt"
+    language_paths: tuple[str, ...] | None = None
+    pronunciation_paths: tuple[str, ...] | None = None
+    markdown_paths: tuple[str, ...] | None = None
+    acoustic_paths: tuple[str, ...] | None = None
+
+
+class LayoutSettings(Protocol):
+    """What the config's data settings offer (`speech_action.config.DataLayout`)."""
+
+    @property
+    def testing(self) -> str | Path: ...
+    @property
+    def training(self) -> str | Path: ...
+    @property
+    def transcript_files(self) -> tuple[str, ...]: ...
+    @property
+    def pronunciation_file(self) -> str: ...
+
+
+def as_layout(settings: DataLayout | LayoutSettings) -> DataLayout:
+    """Our layout from the config's settings (which have no per-kind file lists)."""
+    if isinstance(settings, DataLayout):
+        return settings
+    return DataLayout(
+        testing=settings.testing,
+        training=settings.training,
+        transcript_files=tuple(settings.transcript_files),
+        pronunciation_file=settings.pronunciation_file,
+    )
 
 
 #: The input/config key of each layout field, used to name it in errors.
 LAYOUT_KEYS = {
     "testing": "testing-data",
     "training": "training-data",
-    "language_files": "language-files",
-    "pronunciation_files": "pronunciation-files",
-    "markdown_files": "markdown-files",
-    "acoustic_files": "acoustic-files",
+    "language_paths": "language-paths",
+    "pronunciation_paths": "pronunciation-paths",
+    "markdown_paths": "markdown-paths",
+    "acoustic_paths": "acoustic-paths",
 }
 
 
-def resolve_in_workspace(workspace: Path, relative: str, key: str) -> Path:
+def resolve_in_workspace(workspace: Path, relative: str | Path, key: str) -> Path:
     """Resolve a configured path; a path that leaves the workspace is a `ConfigError`.
 
     Symbolic links are followed before the check, so a link pointing out of the
     repository cannot smuggle other files into an upload.
     """
     root = workspace.resolve()
-    if not relative.strip():
+    if not str(relative).strip():
         raise ConfigError(f"{key} is empty; give a path inside the workspace", input_name=key)
     candidate = (root / relative).resolve()
     if not candidate.is_relative_to(root):
         raise ConfigError(
-            f"{key} is {relative!r}, which points outside the workspace; "
+            f"{key} is {str(relative)!r}, which points outside the workspace; "
             "give a path inside the repository",
             input_name=key,
         )

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from speech_action.config import DataLayout as ConfigLayout
 from speech_action.data import (
     DataLayout,
     DatasetKind,
@@ -70,9 +71,9 @@ def test_custom_layout_and_explicit_lists(tmp_path: Path) -> None:
     (ws / "corpus/sentences.txt").write_text("a sentence\n")
     (ws / "corpus/lexicon.tsv").write_text(f"IEEE{TAB}i triple e\n")
     layout = DataLayout(
-        testing="data/eval", training="nowhere", transcript_names=("labels.tsv",),
-        language_files=("corpus/sentences.txt",), pronunciation_files=("corpus/lexicon.tsv",),
-        markdown_files=(), acoustic_files=(),
+        testing="data/eval", training="nowhere", transcript_files=("labels.tsv",),
+        language_paths=("corpus/sentences.txt",), pronunciation_paths=("corpus/lexicon.tsv",),
+        markdown_paths=(), acoustic_paths=(),
     )
 
     test_set = discover_test_data(ws, layout)
@@ -87,19 +88,19 @@ def test_custom_layout_and_explicit_lists(tmp_path: Path) -> None:
 
 
 def test_a_listed_file_that_does_not_exist_is_a_problem(workspace: Path) -> None:
-    layout = DataLayout(language_files=("training_data/plain_text.txt", "missing.txt"))
+    layout = DataLayout(language_paths=("training_data/plain_text.txt", "missing.txt"))
 
     problems = collect(workspace, layout=layout)
 
     assert [(p.file, p.line) for p in problems] == [("missing.txt", None)]
-    assert "listed in language-files but does not exist" in problems[0].message
+    assert "listed in language-paths but does not exist" in problems[0].message
 
 
 @pytest.mark.parametrize(("layout", "key"), [
     (DataLayout(testing="../elsewhere"), "testing-data"),
     (DataLayout(testing="/etc"), "testing-data"),
     (DataLayout(training="training_data/../../x"), "training-data"),
-    (DataLayout(language_files=("../secret.txt",)), "language-files"),
+    (DataLayout(language_paths=("../secret.txt",)), "language-paths"),
 ])
 def test_paths_outside_the_workspace_are_config_errors(
     workspace: Path, layout: DataLayout, key: str
@@ -195,3 +196,14 @@ def test_a_zip_next_to_loose_test_files_is_a_problem(workspace: Path) -> None:
 
     assert [(p.file, p.line) for p in problems] == [("testing_data/more.zip", None)]
     assert "keep either one zip" in problems[0].message
+
+
+def test_the_config_data_settings_can_be_passed_directly(workspace: Path) -> None:
+    """The modes pass `config.data` (absolute folders already checked) as it is."""
+    settings = ConfigLayout(
+        testing=workspace / "testing_data", training=workspace / "training_data",
+        transcript_files=("trans.txt",), pronunciation_file="pronunciation.txt",
+    )
+
+    assert discover_test_data(workspace, settings) == discover_test_data(workspace, DataLayout())
+    assert len(discover_training_data(workspace, settings)) == 4
