@@ -218,6 +218,8 @@ class Config(Frozen):
     comment: bool
     fail_on_no_improvement: bool
     repository: str | None
+    warnings: tuple[str, ...] = ()
+    """Problems that do not stop the run (e.g. a secret in the committed config file)."""
 
     @property
     def testing_data(self) -> Path:
@@ -292,13 +294,23 @@ def load_config(
             f"{repository} custom speech" if repository else "custom speech endpoint"
         )
     fields = {name.replace("-", "_"): value for name, value in values.items()}
-    data = {"testing": fields.pop("testing_data"), "training": fields.pop("training_data")}
+    fields.update(
+        workspace=workspace,
+        config_file=config_file,
+        repository=repository,
+        data=_layout(fields.pop("testing_data"), fields.pop("training_data"), file_settings),
+        warnings=tuple(_secret_in_file_warnings(raw)),
+    )
+    return Config.model_validate(fields)
+
+
+def _layout(testing: object, training: object, file_settings: FileSettings) -> dict[str, object]:
+    data = {"testing": testing, "training": training}
     if file_settings.transcript_files:
         data["transcript_files"] = file_settings.transcript_files
     if file_settings.pronunciation_file:
         data["pronunciation_file"] = file_settings.pronunciation_file
-    fields.update(workspace=workspace, config_file=config_file, repository=repository, data=data)
-    return Config.model_validate(fields)
+    return data
 
 
 def _load_file(
@@ -328,6 +340,15 @@ def _load_file(
 
 def _read_file(path: Path) -> str:
     return path.read_text(encoding="utf-8-sig")
+
+
+def _secret_in_file_warnings(raw: Mapping[str, RawSetting]) -> list[str]:
+    return [
+        f"{raw[spec.name].where}: a secret does not belong in a committed file; store it as "
+        f"a repository secret and pass it as the input `{spec.name}`"
+        for spec in INPUTS
+        if spec.secret and spec.name in raw and not raw[spec.name].where.startswith("input ")
+    ]
 
 
 def _merge(given: Mapping[str, str], file_settings: FileSettings) -> dict[str, RawSetting]:

@@ -197,3 +197,13 @@ def test_read_text_is_injectable(tmp_path: Path) -> None:
 def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     (tmp_path / "speech.yml").write_bytes("\ufeffmode: deploy\nspeech-endpoint: local\n".encode())
     assert load(tmp_path).mode is Mode.DEPLOY
+
+
+def test_secret_in_the_file_is_a_warning_without_the_value(tmp_path: Path) -> None:
+    write(tmp_path, "mode: deploy\nspeech-region: eastus\nspeech-key: abcdef0123456789\n")
+    config = load_config({}, workspace=tmp_path)
+    assert config.warnings == (
+        "`speech-key` in speech.yml line 3: a secret does not belong in a committed file; "
+        "store it as a repository secret and pass it as the input `speech-key`",
+    )
+    assert load(tmp_path).warnings == ()  # given as an input: no warning
