@@ -240,8 +240,9 @@ class LocalService:
         self.data_dir = data_dir
         self.base_url = server.app.base_url
         self.stats = server.app.stats
-        self._thread = threading.Thread(target=server.serve_forever, name="local-http",
-                                        daemon=True)
+        # A short poll keeps stop() quick (shutdown waits for the next poll).
+        self._thread = threading.Thread(target=server.serve_forever, args=(0.05,),
+                                        name="local-http", daemon=True)
         self._thread.start()
 
     def stop(self) -> None:
