@@ -1,5 +1,16 @@
-"""Speech to text REST client: versions, transport, retry, polling, typed resources."""
+"""Speech to text REST client: versions, transport, retry, polling, typed resources.
 
+Typical use (modes call nothing below this API)::
+
+    client = SpeechClient(endpoint_for_region("eastus"), key)      # or "http://127.0.0.1:PORT"
+    base = client.latest_adaptable_base_model("en-US", now)
+    ds = client.create_dataset_from_file(DatasetDefinition(...), path)
+    ds = client.wait(ds, timeout_s=3600, poll_s=30, on_progress=print)
+
+Errors: AuthenticationError (401/403), SpeechServiceError (other HTTP errors, with status,
+code, service_message, url, request_id), ServiceUnreachableError, AmbiguousCreateError,
+EntityJobFailedError (a JobFailedError) and WaitTimeoutError (a JobTimeoutError).
+"""
 from speech_action.client.client import BLOCK_SIZE, SpeechClient, block_id, endpoint_for_region
 from speech_action.client.errors import (
     AmbiguousCreateError,

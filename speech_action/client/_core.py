@@ -11,6 +11,7 @@ simply retried after `Retry-After`.
 from __future__ import annotations
 
 import contextlib
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -63,7 +64,8 @@ class ClientCore:
                 "endpoint (https://<name>.cognitiveservices.azure.com) or a region",
                 input_name="speech-endpoint",
             )
-        self.endpoint = endpoint.rstrip("/")
+        # Accept a pasted API base (".../speechtotext" or ".../speechtotext/v3.2") as well.
+        self.endpoint = re.sub(r"/speechtotext(/v3\.\d+)?/*$", "", endpoint.rstrip("/"))
         self.version = get_version(api_version)
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
@@ -135,7 +137,9 @@ class ClientCore:
                     "returned (a paging loop); report this to the service owner",
                     status=0, url=next_url)
             seen.add(next_url)
-            page = parse(Page[model], self.request("GET", next_url), next_url)  # type: ignore[valid-type]
+            # Page[model] is built at run time from the variable; mypy cannot see it as a type.
+            page_type = Page[model]  # type: ignore[valid-type]
+            page = parse(page_type, self.request("GET", next_url), next_url)
             yield from page.values
             next_url = self.version.ensure_version(page.next_link) if page.next_link else None
 

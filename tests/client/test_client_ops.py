@@ -17,6 +17,7 @@ from speech_action.client import (
     EndpointDefinition,
     EntityJobFailedError,
     ProgressEvent,
+    SpeechClient,
     WaitTimeoutError,
     endpoint_for_region,
     ref,
@@ -275,6 +276,21 @@ def test_refs_and_region() -> None:
     assert endpoint_for_region("eastus") == "https://eastus.api.cognitive.microsoft.com"
     with pytest.raises(ConfigError, match="region"):
         endpoint_for_region("east us/../x")
+
+
+@pytest.mark.parametrize("given", ["http://127.0.0.1:8123", "http://127.0.0.1:8123/",
+                                   "http://127.0.0.1:8123/speechtotext",
+                                   "http://127.0.0.1:8123/speechtotext/v3.2/"])
+def test_endpoint_forms(given: str) -> None:
+    client = SpeechClient(given, None)
+    assert client.endpoint == "http://127.0.0.1:8123"
+    assert client.url("/models/base") == (
+        "http://127.0.0.1:8123/speechtotext/models/base?api-version=2025-10-15")
+
+
+def test_endpoint_must_be_a_url() -> None:
+    with pytest.raises(ConfigError, match="not an http"):
+        SpeechClient("eastus", "k")
 
 
 def test_id_with_slash_is_refused(harness: Harness) -> None:
