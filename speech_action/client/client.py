@@ -28,6 +28,7 @@ from speech_action.client.models import (
     ModelDefinition,
     Project,
     SpeechBaseModel,
+    Transcription,
 )
 from speech_action.client.results import TranscriptionResult, parse_transcription_result
 from speech_action.errors import ConfigError, ServiceError
@@ -231,13 +232,19 @@ class SpeechClient(ClientCore):
                     f"evaluation {evaluation.self_url.split('?')[0]} has no {side} "
                     f"(status {evaluation.status}); wait until it succeeded before reading "
                     "results")
-            files_url = self.version.sub_url(self.version.ensure_version(ref.self_url), "/files")
             results[side] = [
                 parse_transcription_result(self.download(f.content_url), origin=f.name)
-                for f in self.list(files_url, File)
+                for f in self.list_transcription_files(ref)
                 if f.kind == "Transcription" and f.content_url
             ]
         return results
+
+    def get_transcription(self, ref: Ref) -> Transcription:
+        return self.get(self.entity_url("transcriptions", ref), Transcription)
+
+    def list_transcription_files(self, ref: Ref) -> Iterator[File]:
+        return self.list(self.version.sub_url(self.entity_url("transcriptions", ref), "/files"),
+                         File)
 
     # ---- endpoints ---------------------------------------------------------------------
 

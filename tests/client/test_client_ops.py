@@ -168,6 +168,9 @@ def test_evaluation_transcription_results(harness: Harness) -> None:
         "transcription1": [("a.wav", "Hello world.", "hello world")],
         "transcription2": [("a.wav", "Hello word.", "hello word")],
     }
+    transcription = dict(example_body(V, "get_transcription.json"))
+    harness.adapter.register_uri("GET", transcription["self"], json=transcription)
+    assert client.get_transcription(transcription["self"]).status == transcription["status"]
     for request in harness.sent():
         has_key = request.headers.get("Ocp-Apim-Subscription-Key") == KEY
         assert has_key == request.url.startswith(EP), request.url
