@@ -43,8 +43,8 @@ def discover_test_data(workspace: Path, settings: DataLayout | LayoutSettings) -
         return _zip_dataset(workspace, root, layout)
     if not root.is_dir():
         raise DataValidationError([Problem(display, None, (
-            "the testing data folder does not exist; add audio files and a transcript "
-            f"({' or '.join(layout.transcript_files)}) there, or set testing-data"))])
+            "the testing data does not exist; add a folder with audio files and a "
+            f"transcript ({' or '.join(layout.transcript_files)}), or set testing-data"))])
     entries = _listing(root)
     zips = [p for p in entries if p.suffix.lower() == ".zip"]
     loose = [p for p in entries if _is_audio(p) or p.name in layout.transcript_files]

@@ -21,6 +21,7 @@ import os
 import tempfile
 import zipfile
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
@@ -30,9 +31,10 @@ from speech_action.data.model import (
     DataFile,
     DataSet,
     DatasetKind,
+    DataValidationError,
 )
-from speech_action.data.reader import DataReader, iter_chunks
-from speech_action.data.text import UTF8_BOM
+from speech_action.data.reader import DataReader, UnreadableFileError, iter_chunks
+from speech_action.data.text import UTF8_BOM, FileProblems
 
 HASH_SCHEME = b"speech-action dataset content v1\n"
 # Fixed zip entry time and mode: the package's bytes depend on the content only.
@@ -111,9 +113,12 @@ def _content(stream: IO[bytes], is_text: bool) -> Iterator[bytes]:
 
 
 def content_hash(dataset: DataSet) -> str:
-    """The dataset's content hash; reads every file once, in chunks."""
+    """The dataset's content hash; reads every file once, in chunks.
+
+    Raises `DataValidationError` when a file turns out to be unreadable.
+    """
     digests: dict[str, str] = {}
-    with DataReader() as reader:
+    with _unreadable_as_problem(), DataReader() as reader:
         for name, data_file, is_text in _entries(dataset):
             digest = hashlib.sha256()
             with reader.open(data_file) as stream:
@@ -129,7 +134,7 @@ def package_dataset(dataset: DataSet, directory: Path | None = None) -> Packaged
     handle, name = tempfile.mkstemp(prefix="speech-dataset-", suffix=suffix, dir=directory)
     path = Path(name)
     try:
-        with os.fdopen(handle, "w+b") as out, DataReader() as reader:
+        with os.fdopen(handle, "w+b") as out, _unreadable_as_problem(), DataReader() as reader:
             if _is_text(dataset.kind):
                 digests = _write_text(dataset, reader, out)
             else:
@@ -139,6 +144,17 @@ def package_dataset(dataset: DataSet, directory: Path | None = None) -> Packaged
         raise
     return PackagedDataset(dataset.kind, path, path.stat().st_size,
                            _canonical_hash(dataset.kind, digests))
+
+
+@contextmanager
+def _unreadable_as_problem() -> Iterator[None]:
+    """A file found damaged only now (say a zip member's CRC) is a data problem too."""
+    try:
+        yield
+    except UnreadableFileError as error:
+        sink = FileProblems(error.data_file, 1)
+        sink.add(None, error.reason)
+        raise DataValidationError(sink.result()) from error
 
 
 def _copy(chunks: Iterable[bytes], out: IO[bytes]) -> str:

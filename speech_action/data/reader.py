@@ -7,6 +7,7 @@ zip per member would parse its central directory 10,000 times.
 from __future__ import annotations
 
 import zipfile
+import zlib
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -14,10 +15,28 @@ from types import TracebackType
 from typing import IO
 
 from speech_action.data.model import DataFile
+from speech_action.errors import SpeechActionError
 
 #: Read size for streaming copies and hashing: big enough to be fast, small enough
 #: that memory stays flat however large the dataset.
 CHUNK_SIZE = 1024 * 1024
+
+# zipfile signals an encrypted member with RuntimeError and an unsupported compression
+# method with NotImplementedError; damaged data shows up while reading.
+_OPEN_ERRORS = (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError)
+_ZIP_READ_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error)
+
+
+class UnreadableFileError(SpeechActionError):
+    """A data file (or zip member) could not be opened or read; `reason` says why."""
+
+    def __init__(self, data_file: DataFile, reason: str) -> None:
+        self.data_file = data_file
+        self.reason = (
+            f"the file cannot be read ({reason}); check that it is complete and not "
+            "encrypted, and if it is in a zip, create the zip again without encryption"
+        )
+        super().__init__(f"{data_file.label}: {self.reason}")
 
 
 class DataReader:
@@ -40,14 +59,28 @@ class DataReader:
 
     @contextmanager
     def open(self, data_file: DataFile) -> Iterator[IO[bytes]]:
-        """Open one file (or zip member) for reading; closed when the block ends."""
-        if data_file.member is None:
-            with data_file.path.open("rb") as stream:
+        """Open one file (or zip member) for reading; closed when the block ends.
+
+        Raises `UnreadableFileError` when it cannot be opened, or when a zip member turns
+        out to be damaged while it is read.
+        """
+        try:
+            stream = self._open(data_file)
+        except _OPEN_ERRORS as error:
+            raise UnreadableFileError(data_file, str(error)) from error
+        with stream:
+            if data_file.member is None:
                 yield stream
-            return
-        archive = self._zip(data_file.path)
-        with archive.open(data_file.member) as stream:
-            yield stream
+                return
+            try:
+                yield stream
+            except _ZIP_READ_ERRORS as error:
+                raise UnreadableFileError(data_file, str(error)) from error
+
+    def _open(self, data_file: DataFile) -> IO[bytes]:
+        if data_file.member is None:
+            return data_file.path.open("rb")
+        return self._zip(data_file.path).open(data_file.member)
 
     def _zip(self, path: Path) -> zipfile.ZipFile:
         archive = self._zips.get(path)

@@ -18,7 +18,7 @@ from speech_action.data.model import (
     Limits,
     Problem,
 )
-from speech_action.data.reader import DataReader
+from speech_action.data.reader import DataReader, UnreadableFileError
 from speech_action.data.text import (
     FileProblems,
     Transcript,
@@ -79,15 +79,20 @@ def _check_wav(data_file: DataFile, max_seconds: float, purpose: str, reader: Da
     except WavHeaderError as error:
         sink.add(None, str(error))
         return
+    except UnreadableFileError as error:
+        sink.add(None, error.reason)
+        return
     problem = describe_format_problems(info)
     if problem:
         sink.add(None, problem)
-    if info.seconds > max_seconds:
+    if info.data_bytes == 0:
+        sink.add(None, "the WAV has a header but no audio samples; export the recording "
+                 "again, or remove the file and its transcript line")
+    elif info.seconds > max_seconds:
         sink.add(None, (
             f"the audio is too long: {_duration(info.seconds)}, and {_duration(max_seconds)} "
-            "is the most the service accepts per file for "
-            f"{purpose}; split it into shorter "
-            "files with their own transcript lines"))
+            f"is the most the service accepts per file for {purpose}; split it into "
+            "shorter files with their own transcript lines"))
 
 
 def _duration(seconds: float) -> str:
@@ -108,8 +113,11 @@ def _check_transcript_matches(dataset: DataSet, limits: Limits,
         sink.add(None, "the transcript is empty; add a `<audio file name><TAB><transcript>` "
                  "line per audio file")
     else:
-        with reader.open(transcript) as stream:
-            parsed = check_transcript(stream, sink)
+        try:
+            with reader.open(transcript) as stream:
+                parsed = check_transcript(stream, sink)
+        except UnreadableFileError as error:
+            sink.add(None, error.reason)
     audio = {f.name: f for f in dataset.files}
     folded = {name.casefold(): name for name in audio}
     for entry in parsed.entries:
@@ -179,8 +187,11 @@ def _check_text_dataset(dataset: DataSet, limits: Limits, reader: DataReader) ->
             sink.add(None, f"the file is too large: {_size(data_file.size)}, and the service "
                      f"accepts at most {_size(limit)} of {what}; shorten or split it")
         else:
-            with reader.open(data_file) as stream:
-                check(stream, sink)
+            try:
+                with reader.open(data_file) as stream:
+                    check(stream, sink)
+            except UnreadableFileError as error:
+                sink.add(None, error.reason)
         problems += sink.result()
     total = sum(f.size for f in dataset.files)
     if len(dataset.files) > 1 and total > limit and all(f.size <= limit for f in dataset.files):

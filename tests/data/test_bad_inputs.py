@@ -71,6 +71,8 @@ CASES: dict[str, Case] = {
         [(f"{TEST}/a.wav", None, "floating-point")]),
     "truncated header": Case(lambda ws: write_truncated_wav(ws / TEST / "a.wav"),
                              [(f"{TEST}/a.wav", None, "truncated WAV header")]),
+    "WAV without samples": Case(lambda ws: write_raw_wav(ws / TEST / "a.wav", data_bytes=0),
+                                [(f"{TEST}/a.wav", None, "no audio samples")]),
     "empty audio": Case(_write(f"{TEST}/a.wav", b""),
                         [(f"{TEST}/a.wav", None, "audio file is empty")]),
     "too long for testing": Case(lambda ws: write_sparse_wav(ws / TEST / "a.wav", 2 * 3600 + 60),

@@ -207,3 +207,20 @@ def test_the_config_data_settings_can_be_passed_directly(workspace: Path) -> Non
 
     assert discover_test_data(workspace, settings) == discover_test_data(workspace, DataLayout())
     assert len(discover_training_data(workspace, settings)) == 4
+
+
+def test_an_encrypted_zip_member_is_a_problem(workspace: Path) -> None:
+    with zipfile.ZipFile(workspace / "tests.zip", "w") as archive:
+        archive.write(workspace / "testing_data/a.wav", "a.wav")
+        archive.writestr("trans.txt", f"a.wav{TAB}hello\n")
+    data = bytearray((workspace / "tests.zip").read_bytes())
+    for signature, flag_offset in ((b"PK\x03\x04", 6), (b"PK\x01\x02", 8)):
+        position = data.index(signature)  # the first member: a.wav
+        data[position + flag_offset] |= 0x01  # "encrypted"
+    (workspace / "tests.zip").write_bytes(bytes(data))
+
+    problems = collect(workspace, layout=DataLayout(testing="tests.zip"))
+
+    assert [(p.file, p.line) for p in problems] == [("tests.zip", None)]
+    assert problems[0].message.startswith("a.wav (in the zip): the file cannot be read")
+    assert "encrypted" in problems[0].message

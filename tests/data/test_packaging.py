@@ -18,6 +18,7 @@ from speech_action.data import (
     DataLayout,
     DataSet,
     DatasetKind,
+    DataValidationError,
     content_hash,
     discover_test_data,
     discover_training_data,
@@ -152,10 +153,31 @@ def test_a_failed_package_leaves_no_temp_file(workspace: Path, tmp_path: Path) -
     out = tmp_path / "out"
     out.mkdir()
 
-    with pytest.raises(FileNotFoundError):
+    with pytest.raises(DataValidationError) as raised:
         package_dataset(dataset, out)
 
+    assert [(p.file, p.line) for p in raised.value.problems] == [("testing_data/b.wav", None)]
+    assert "cannot be read" in raised.value.problems[0].message
     assert list(out.iterdir()) == []
+
+
+def test_a_zip_member_damaged_after_its_header_is_a_problem_when_packaging(
+    workspace: Path, tmp_path: Path
+) -> None:
+    with zipfile.ZipFile(workspace / "tests.zip", "w") as archive:
+        archive.write(workspace / "testing_data/a.wav", "a.wav")
+        archive.writestr("trans.txt", f"a.wav{TAB}hello\n")
+    data = bytearray((workspace / "tests.zip").read_bytes())
+    data[2000] ^= 0xFF  # a sample byte: the header still reads, the CRC no longer matches
+    (workspace / "tests.zip").write_bytes(bytes(data))
+    dataset = discover_test_data(workspace, DataLayout(testing="tests.zip"))
+
+    with pytest.raises(DataValidationError) as raised:
+        content_hash(dataset)
+
+    [problem] = raised.value.problems
+    assert problem.file == "tests.zip"
+    assert problem.message.startswith("a.wav (in the zip): the file cannot be read (Bad CRC")
 
 
 def test_packaging_200_mb_keeps_memory_flat(tmp_path: Path) -> None:
