@@ -1,1 +1,32 @@
-"""report"""
+"""Report: the job summary and PR comment (Markdown) and the JSON report (pure)."""
+
+from speech_action.report.analysis import Analysis, analyze, expiry_warnings, wer_discrepancies
+from speech_action.report.json_report import SCHEMA_VERSION, ReportFormatError, from_json, to_json
+from speech_action.report.markdown import (
+    COMMENT_MARKER,
+    SUMMARY_LIMIT_BYTES,
+    render_pr_comment,
+    render_summary,
+)
+from speech_action.report.model import Expiry, HistoryPoint, Mode, ModelInfo, Report, ServiceScore
+
+__all__ = [
+    "COMMENT_MARKER",
+    "SCHEMA_VERSION",
+    "SUMMARY_LIMIT_BYTES",
+    "Analysis",
+    "Expiry",
+    "HistoryPoint",
+    "Mode",
+    "ModelInfo",
+    "Report",
+    "ReportFormatError",
+    "ServiceScore",
+    "analyze",
+    "expiry_warnings",
+    "from_json",
+    "render_pr_comment",
+    "render_summary",
+    "to_json",
+    "wer_discrepancies",
+]

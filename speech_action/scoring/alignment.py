@@ -10,7 +10,7 @@ from __future__ import annotations
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from typing import Literal, NamedTuple
 
@@ -24,6 +24,7 @@ __all__ = [
     "Confusion",
     "Edit",
     "align",
+    "confusion_counts",
     "render_alignment",
     "top_confusions",
 ]
@@ -65,8 +66,17 @@ class Alignment:
 
     reference: tuple[str, ...]
     hypothesis: tuple[str, ...]
-    edits: tuple[Edit, ...]
+    # jiwer's own chunks, kept as they are: converting tens of thousands of them on
+    # every run would cost more than the alignment itself; `edits` converts on demand.
+    chunks: tuple[jiwer.AlignmentChunk, ...] = field(repr=False)
     counts: UtteranceCounts
+
+    @property
+    def edits(self) -> tuple[Edit, ...]:
+        return tuple(
+            Edit(_OPS[c.type], c.ref_start_idx, c.ref_end_idx, c.hyp_start_idx, c.hyp_end_idx)
+            for c in self.chunks
+        )
 
     def columns(self) -> Iterator[Column]:
         """Aligned positions; each error region is laid out for reading (`_layout`)."""
@@ -76,7 +86,7 @@ class Alignment:
             else:
                 yield from (Column("equal", word, word) for word in refs)
 
-    def error_regions(self) -> Iterator[tuple[tuple[str, ...], tuple[str, ...]]]:
+    def error_regions(self) -> Iterator[tuple[Sequence[str], Sequence[str]]]:
         """Maximal runs of adjacent non-equal edits as (reference words, hypothesis
         words): a split such as `sharjah -> shar jah` (a substitution next to an
         insertion) is one region, not two unrelated errors."""
@@ -84,25 +94,27 @@ class Alignment:
             if is_error:
                 yield refs, hyps
 
-    def _segments(self) -> Iterator[tuple[bool, tuple[str, ...], tuple[str, ...]]]:
-        start: Edit | None = None
-        end: Edit | None = None
-        for edit in (*self.edits, None):
-            if edit is not None and edit.op != "equal":
-                start, end = start or edit, edit
+    def _segments(self) -> Iterator[tuple[bool, Sequence[str], Sequence[str]]]:
+        """(is error, reference words, hypothesis words) runs, in order."""
+        ref, hyp = self.reference, self.hypothesis
+        start: jiwer.AlignmentChunk | None = None
+        end: jiwer.AlignmentChunk | None = None
+        for chunk in (*self.chunks, None):
+            if chunk is not None and chunk.type != "equal":
+                start, end = start or chunk, chunk
                 continue
             if start is not None and end is not None:
                 yield (
                     True,
-                    self.reference[start.ref_start : end.ref_end],
-                    self.hypothesis[start.hyp_start : end.hyp_end],
+                    ref[start.ref_start_idx : end.ref_end_idx],
+                    hyp[start.hyp_start_idx : end.hyp_end_idx],
                 )
             start = end = None
-            if edit is not None:
-                yield False, self.reference[edit.ref_start : edit.ref_end], ()
+            if chunk is not None:
+                yield False, ref[chunk.ref_start_idx : chunk.ref_end_idx], ()
 
 
-def _layout(refs: tuple[str, ...], hyps: tuple[str, ...]) -> list[Column]:
+def _layout(refs: Sequence[str], hyps: Sequence[str]) -> list[Column]:
     """Columns of one error region. An optimal alignment never has both a deletion and
     an insertion in one region, so it is min(len) substitutions plus the rest as
     insertions or deletions. jiwer places them arbitrarily (`*** sat` over `sit down`);
@@ -114,7 +126,7 @@ def _layout(refs: tuple[str, ...], hyps: tuple[str, ...]) -> list[Column]:
     # The search is quadratic; long regions (a missing hypothesis) keep jiwer's order.
     if len(offsets) * len(short) <= _LAYOUT_SEARCH_LIMIT:
         offset = max(offsets, key=lambda o: (_similarity(short, long_[o : o + len(short)]), -o))
-    padded = ("",) * offset + short + ("",) * (len(long_) - len(short) - offset)
+    padded = ("",) * offset + tuple(short) + ("",) * (len(long_) - len(short) - offset)
     pairs = zip(padded, long_, strict=True)
     if len(refs) <= len(hyps):
         return [Column("insert" if not r else "substitute", r, h) for r, h in pairs]
@@ -138,12 +150,8 @@ def align(references: Sequence[str], hypotheses: Sequence[str]) -> list[Alignmen
     ]
 
 
-def _alignment(ref: list[str], hyp: list[str], chunks: Sequence[jiwer.AlignmentChunk]) -> Alignment:
-    edits = tuple(
-        Edit(_OPS[c.type], c.ref_start_idx, c.ref_end_idx, c.hyp_start_idx, c.hyp_end_idx)
-        for c in chunks
-    )
-    return Alignment(tuple(ref), tuple(hyp), edits, counts_of_chunks(chunks))
+def _alignment(ref: list[str], hyp: list[str], chunks: list[jiwer.AlignmentChunk]) -> Alignment:
+    return Alignment(tuple(ref), tuple(hyp), tuple(chunks), counts_of_chunks(chunks))
 
 
 def render_alignment(alignment: Alignment, *, width: int = 100) -> str:
@@ -223,12 +231,18 @@ class Confusion:
     count: int
 
 
-def top_confusions(alignments: Iterable[Alignment], limit: int = 10) -> list[Confusion]:
-    """The `limit` most frequent error regions, most frequent first (ties by text, so
-    the order is deterministic)."""
+def confusion_counts(alignments: Iterable[Alignment]) -> Counter[tuple[str, str]]:
+    """How often each error region (reference phrase, hypothesis phrase) occurs."""
     counter: Counter[tuple[str, str]] = Counter()
     for alignment in alignments:
         for ref, hyp in alignment.error_regions():
             counter[" ".join(ref), " ".join(hyp)] += 1
+    return counter
+
+
+def top_confusions(alignments: Iterable[Alignment], limit: int = 10) -> list[Confusion]:
+    """The `limit` most frequent error regions, most frequent first (ties by text, so
+    the order is deterministic)."""
+    counter = confusion_counts(alignments)
     ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
     return [Confusion(ref, hyp, count) for (ref, hyp), count in ranked[:limit]]

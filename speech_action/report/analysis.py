@@ -1,0 +1,87 @@
+"""What the renderers derive from a `Report`: the recomputed scores, WER discrepancies
+between service and recomputation, and expiry warnings (pure; `now` is a parameter)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from speech_action.report.model import Expiry, Report, ServiceScore
+from speech_action.scoring import Comparison, compare
+
+__all__ = [
+    "DISCREPANCY_POINTS",
+    "EXPIRY_WARNING_DAYS",
+    "Analysis",
+    "analyze",
+    "expiry_warnings",
+    "wer_discrepancies",
+]
+
+EXPIRY_WARNING_DAYS = 30
+DISCREPANCY_POINTS = 1.0
+
+
+@dataclass(frozen=True)
+class Analysis:
+    comparison: Comparison | None
+    """None when the report has no utterances (deploy, or no result files)."""
+    discrepancies: tuple[str, ...]
+    expiry_warnings: tuple[str, ...]
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.discrepancies + self.expiry_warnings
+
+
+def analyze(report: Report, *, now: datetime | None = None) -> Analysis:
+    """Recompute the scores from the utterances; `now` defaults to `report.generated_at`."""
+    comparison = compare(report.utterances) if report.utterances else None
+    return Analysis(
+        comparison=comparison,
+        discrepancies=tuple(wer_discrepancies(report, comparison)),
+        expiry_warnings=tuple(expiry_warnings(report.expiries, now or report.generated_at)),
+    )
+
+
+def expiry_warnings(expiries: Iterable[Expiry], now: datetime) -> list[str]:
+    """A warning for each date already past or within `EXPIRY_WARNING_DAYS` of `now`."""
+    warnings = []
+    for expiry in sorted(expiries, key=lambda e: e.date):
+        left = expiry.date - now
+        day = expiry.date.date().isoformat()
+        if left <= timedelta(0):
+            warnings.append(f"{expiry.label}: expired on {day}.")
+        elif left <= timedelta(days=EXPIRY_WARNING_DAYS):
+            days = max(1, left.days)
+            warnings.append(f"{expiry.label}: expires on {day}, in {days} day(s).")
+    return warnings
+
+
+def wer_discrepancies(report: Report, comparison: Comparison | None) -> list[str]:
+    """A warning per model whose service WER and recomputed WER differ by more than
+    `DISCREPANCY_POINTS`: the gate uses the service's, so the reader should know."""
+    if comparison is None:
+        return []
+    pairs: list[tuple[str, ServiceScore | None, float]] = [
+        (report.benchmark_model.name, report.benchmark_service, comparison.benchmark.score.wer)
+    ]
+    if report.candidate_model is not None:
+        pairs.append(
+            (report.candidate_model.name, report.candidate_service, comparison.candidate.score.wer)
+        )
+    warnings = []
+    for name, service, recomputed in pairs:
+        if service is None:
+            continue
+        ours = recomputed * 100
+        if abs(service.wer_percent - ours) > DISCREPANCY_POINTS:
+            warnings.append(
+                f"Model {name}: the service's WER {service.wer_percent:.2f} % and the "
+                f"recomputed WER {ours:.2f} % differ by more than {DISCREPANCY_POINTS:g} "
+                f"point. The gate uses the service's WER; the recomputation normalizes "
+                f"with {report.normalizer}, so check the references' spelling and "
+                "punctuation."
+            )
+    return warnings

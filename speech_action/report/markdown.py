@@ -1,0 +1,151 @@
+"""The job summary and the PR comment: Markdown assembled from `sections`, within size.
+
+GitHub refuses a step summary above 1 MiB and a comment above 65,536 characters. The
+utterance alignments are the only part that grows with the test set, so the fixed parts
+are laid out first and the utterances fill what is left, with a note when some had to
+be left out. A final clip guards against anything else being enormous (warnings).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from speech_action.report import sections
+from speech_action.report.analysis import Analysis, analyze
+from speech_action.report.chart import history_chart
+from speech_action.report.model import Report
+
+__all__ = [
+    "COMMENT_LIMIT_BYTES",
+    "COMMENT_MARKER",
+    "SUMMARY_LIMIT_BYTES",
+    "render_pr_comment",
+    "render_summary",
+]
+
+COMMENT_MARKER = "<!-- speech-action:wer-report -->"
+# 1 MiB is GitHub's limit; the margin leaves room for what the summary writer adds.
+SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096
+# GitHub counts characters (65,536); bytes are never fewer, so a byte budget is safe.
+COMMENT_LIMIT_BYTES = 65_536 - 1024
+
+
+@dataclass(frozen=True)
+class _Layout:
+    compact: bool
+    limit_bytes: int
+    max_utterances: int
+    max_confusions: int
+    max_block_bytes: int
+    history_points: int
+
+
+def render_summary(
+    report: Report,
+    *,
+    now: datetime | None = None,
+    max_utterances: int = 25,
+    limit_bytes: int = SUMMARY_LIMIT_BYTES,
+) -> str:
+    """The job summary (`$GITHUB_STEP_SUMMARY`) in GitHub Markdown, under `limit_bytes`.
+
+    `now` (for expiry warnings) defaults to `report.generated_at`.
+    """
+    layout = _Layout(
+        compact=False,
+        limit_bytes=limit_bytes,
+        max_utterances=max_utterances,
+        max_confusions=15,
+        max_block_bytes=24_000,
+        history_points=30,
+    )
+    return _render(report, analyze(report, now=now), layout)
+
+
+def render_pr_comment(
+    report: Report,
+    *,
+    now: datetime | None = None,
+    max_utterances: int = 5,
+    limit_bytes: int = COMMENT_LIMIT_BYTES,
+) -> str:
+    """The PR comment: the summary's content, more compact, starting with
+    `COMMENT_MARKER` so the comment can be found and updated in place."""
+    layout = _Layout(
+        compact=True,
+        limit_bytes=limit_bytes - len(COMMENT_MARKER) - 1,
+        max_utterances=max_utterances,
+        max_confusions=8,
+        max_block_bytes=4_000,
+        history_points=12,
+    )
+    return f"{COMMENT_MARKER}\n{_render(report, analyze(report, now=now), layout)}"
+
+
+def _render(report: Report, analysis: Analysis, layout: _Layout) -> str:
+    head = sections.join(
+        [
+            sections.title(report),
+            sections.headline(report),
+            sections.warnings(report, analysis),
+            sections.scores_table(report, analysis),
+            sections.significance(report),
+        ]
+    )
+    chart = history_chart(report.history, limit=layout.history_points)
+    tail = sections.join(
+        [
+            sections.confusions(report, analysis, layout.max_confusions),
+            f"### WER history\n\n{chart}" if chart else None,
+            sections.links(report, compact=layout.compact),
+            sections.footer(report),
+        ]
+    )
+    budget = layout.limit_bytes - _size(head) - _size(tail) - _NOTE_RESERVE
+    middle = _utterances(report, analysis, layout, budget)
+    return _clip(sections.join([head, middle, tail]), layout.limit_bytes) + "\n"
+
+
+_NOTE_RESERVE = 512
+
+
+def _utterances(report: Report, analysis: Analysis, layout: _Layout, budget: int) -> str | None:
+    comparison = analysis.comparison
+    if comparison is None or layout.max_utterances <= 0:
+        return None
+    ranked, total = sections.ranked_utterances(comparison, layout.max_utterances)
+    if not ranked:
+        return None
+    blocks: list[str] = []
+    used = 0
+    for change in ranked:
+        block = sections.utterance_block(
+            report, comparison, change, max_bytes=layout.max_block_bytes
+        )
+        used += _size(block) + 2
+        if used > budget:
+            break
+        blocks.append(block)
+    heading = sections.utterances_heading(report, comparison, len(blocks), total)
+    note = None
+    if len(blocks) < len(ranked):
+        note = (
+            f"*{len(ranked) - len(blocks)} more utterance(s) left out to keep this under "
+            f"GitHub's size limit; the JSON report (`report` output) has every utterance.*"
+        )
+    return sections.join([heading, *blocks, note])
+
+
+def _clip(text: str, limit_bytes: int) -> str:
+    """Last resort when the fixed parts alone are too large: cut and say so."""
+    data = text.encode()
+    if len(data) <= limit_bytes:
+        return text
+    note = "\n\n*Truncated to stay under GitHub's size limit; see the JSON report.*"
+    room = limit_bytes - len(note.encode())
+    return data[:room].decode(errors="ignore") + note
+
+
+def _size(text: str) -> int:
+    return len(text.encode())
