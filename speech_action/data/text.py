@@ -88,6 +88,10 @@ def read_lines(stream: IO[bytes], sink: FileProblems) -> Iterator[Line]:
                 return
             raw = raw.removeprefix(UTF8_BOM)
         raw = raw.removesuffix(b"\n").removesuffix(b"\r")
+        if b"\x00" in raw:  # valid UTF-8, but the mark of UTF-16 text without a BOM
+            sink.add(number, "contains NUL bytes (is the file UTF-16?); save it as UTF-8 "
+                     "(the rest of the file was not checked)")
+            return
         try:
             yield Line(number, raw.decode("utf-8"))
         except UnicodeDecodeError as error:

@@ -103,6 +103,9 @@ CASES: dict[str, Case] = {
     "transcript UTF-16": Case(
         _write(f"{TEST}/trans.txt", f"a.wav{TAB}hi\n".encode("utf-16")),
         [(f"{TEST}/trans.txt", None, "UTF-16")]),
+    "transcript UTF-16 without BOM": Case(
+        _write(f"{TEST}/trans.txt", f"a.wav{TAB}hi\nb.wav{TAB}ho\n".encode("utf-16-le")),
+        [(f"{TEST}/trans.txt", 1, "NUL bytes (is the file UTF-16?)")]),
     "empty transcript": Case(_write(f"{TEST}/trans.txt", b""),
                              [(f"{TEST}/trans.txt", None, "transcript is empty")]),
     "two transcripts": Case(_write(f"{TEST}/transcript.txt", b"a.wav\thi\n"),
