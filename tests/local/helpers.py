@@ -94,6 +94,7 @@ class Api:
 
     def upload_dataset(self, kind: str, payload: bytes, *, name: str = "data",
                        block_size: int = 1000, **fields: Any) -> dict[str, Any]:
+        """Create without contentUrl, PUT the payload in blocks, commit."""
         body = {"displayName": name, "locale": "en-US", "kind": kind, **fields}
         dataset: dict[str, Any] = self.ok("POST", "datasets", json=body)
         dataset_id = dataset["self"].split("?")[0].rsplit("/", 1)[1]

@@ -74,8 +74,8 @@ def test_filter_by_display_name_status_and_kind(service: LocalService) -> None:
     api = Api(service.base_url, V)
     lang = api.wait(_create_language(api, "wanted"))
     api.wait(_create_language(api, "other"))
-    found = api.ok("GET", "datasets",
-                   filter="displayName eq 'wanted' and status eq 'Succeeded' and kind eq 'Language'")
+    wanted = "displayName eq 'wanted' and status eq 'Succeeded' and kind eq 'Language'"
+    found = api.ok("GET", "datasets", filter=wanted)
     assert [d["self"] for d in found["values"]] == [lang["self"]]
     either = api.ok("GET", "datasets", filter="displayName eq 'wanted' or displayName eq 'other'")
     assert len(either["values"]) == 2
@@ -205,7 +205,7 @@ def test_bad_zip_fails_the_dataset_with_an_error(service: LocalService) -> None:
 def test_dataset_report_file_counts_rejected_lines(service: LocalService) -> None:
     api = Api(service.base_url, V)
     dataset = api.wait(api.upload_dataset(
-        "Pronunciation", "Sharjah\tshar jah\nno tab here\nDubai\tdu bye\n".encode(), name="p"))
+        "Pronunciation", b"Sharjah\tshar jah\nno tab here\nDubai\tdu bye\n", name="p"))
     assert (dataset["properties"]["acceptedLineCount"],
             dataset["properties"]["rejectedLineCount"]) == (2, 1)
     files = api.get_url(dataset["links"]["files"])["values"]
