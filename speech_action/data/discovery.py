@@ -55,8 +55,9 @@ def discover_test_data(workspace: Path, settings: DataLayout | LayoutSettings) -
     problems += more
     if zips:
         problems.append(Problem(workspace_relative(workspace, zips[0]), None, (
-            "the testing data folder holds a zip next to other test data; keep either "
-            "one zip with audio and transcript, or the loose files")))
+            f"the testing data folder holds {len(zips)} zip(s) and {len(loose)} loose audio "
+            "or transcript files; keep either exactly one zip (audio + transcript) or "
+            "only the loose files")))
     return TestDataSet(DatasetKind.ACOUSTIC, display, tuple(files), transcript, tuple(problems))
 
 
@@ -156,25 +157,18 @@ def _pick_transcript(
 
 def _zip_dataset(workspace: Path, path: Path, layout: DataLayout) -> TestDataSet:
     display = workspace_relative(workspace, path)
-    root = display
     if not is_inside(workspace, path):
         problem = Problem(display, None, "is a link to a file outside the workspace; "
                           "copy the zip into the repository instead")
-        return TestDataSet(DatasetKind.ACOUSTIC, root, (), None, (problem,))
+        return TestDataSet(DatasetKind.ACOUSTIC, display, (), None, (problem,))
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError) as error:
         problem = Problem(display, None, f"is not a readable zip file ({error}); "
                           "create it again, e.g. with `zip -0 tests.zip *.wav trans.txt`")
-        return TestDataSet(DatasetKind.ACOUSTIC, root, (), None, (problem,))
-    members = [i for i in infos if not i.is_dir() and not i.filename.startswith(
-        _IGNORED_ZIP_PREFIXES) and not Path(i.filename).name.startswith(".")]
-    audio = [DataFile(i.filename, path, display, i.file_size, i.filename)
-             for i in members if Path(i.filename).suffix.lower() in AUDIO_SUFFIXES]
-    transcripts = [DataFile(i.filename, path, display, i.file_size, i.filename)
-                   for i in members if i.filename in layout.transcript_files]
-    transcripts.sort(key=lambda f: layout.transcript_files.index(f.name))
+        return TestDataSet(DatasetKind.ACOUSTIC, display, (), None, (problem,))
+    audio, transcripts = _zip_members(path, display, infos, layout)
     problems: list[Problem] = []
     if len(transcripts) > 1:
         problems.append(Problem(display, None, "the zip holds more than one transcript "
@@ -186,6 +180,25 @@ def _zip_dataset(workspace: Path, path: Path, layout: DataLayout) -> TestDataSet
     transcript = transcripts[0] if transcripts else None
     return TestDataSet(DatasetKind.ACOUSTIC, display, tuple(audio), transcript,
                        tuple(problems))
+
+
+def _zip_members(
+    path: Path, display: str, infos: list[zipfile.ZipInfo], layout: DataLayout
+) -> tuple[list[DataFile], list[DataFile]]:
+    """Audio members, and transcript members in the layout's order of preference.
+
+    Folders, hidden files and the `__MACOSX/` metadata a Mac adds to zips are skipped.
+    """
+    members = [
+        DataFile(i.filename, path, display, i.file_size, i.filename)
+        for i in infos
+        if not i.is_dir() and not i.filename.startswith(_IGNORED_ZIP_PREFIXES)
+        and not Path(i.filename).name.startswith(".")
+    ]
+    audio = [f for f in members if Path(f.name).suffix.lower() in AUDIO_SUFFIXES]
+    transcripts = [f for f in members if f.name in layout.transcript_files]
+    transcripts.sort(key=lambda f: layout.transcript_files.index(f.name))
+    return audio, transcripts
 
 
 def _text_dataset(
@@ -217,8 +230,8 @@ def _explicit(
         if path.is_file():
             paths.append(path)
         else:
-            problems.append(Problem(relative, None, f"is listed in {key} but does not exist; "
-                                    "add the file or fix the list"))
+            problems.append(Problem(workspace_relative(workspace, path), None, (
+                f"is listed in {key} but does not exist; add the file or fix the list")))
     return paths, problems
 
 

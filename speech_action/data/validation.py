@@ -108,16 +108,7 @@ def _check_transcript_matches(dataset: DataSet, limits: Limits,
     transcript = dataset.transcript
     assert transcript is not None  # checked by the caller
     sink = FileProblems(transcript, limits.max_problems_per_file)
-    parsed = Transcript([], set())
-    if transcript.size == 0:
-        sink.add(None, "the transcript is empty; add a `<audio file name><TAB><transcript>` "
-                 "line per audio file")
-    else:
-        try:
-            with reader.open(transcript) as stream:
-                parsed = check_transcript(stream, sink)
-        except UnreadableFileError as error:
-            sink.add(None, error.reason)
+    parsed = _read_transcript(transcript, reader, sink)
     audio = {f.name: f for f in dataset.files}
     folded = {name.casefold(): name for name in audio}
     for entry in parsed.entries:
@@ -135,6 +126,20 @@ def _check_transcript_matches(dataset: DataSet, limits: Limits,
                 f"the audio file has no transcript line in {transcript.label}; add "
                 f"`{data_file.name}<TAB><what is said>` or remove the audio file"))
     return problems
+
+
+def _read_transcript(transcript: DataFile, reader: DataReader,
+                     sink: FileProblems) -> Transcript:
+    if transcript.size == 0:
+        sink.add(None, "the transcript is empty; add a `<audio file name><TAB><transcript>` "
+                 "line per audio file")
+        return Transcript([], set())
+    try:
+        with reader.open(transcript) as stream:
+            return check_transcript(stream, sink)
+    except UnreadableFileError as error:
+        sink.add(None, error.reason)
+        return Transcript([], set())
 
 
 def _one(data_file: DataFile, message: str) -> list[Problem]:

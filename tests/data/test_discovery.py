@@ -195,7 +195,7 @@ def test_a_zip_next_to_loose_test_files_is_a_problem(workspace: Path) -> None:
     problems = collect(workspace)
 
     assert [(p.file, p.line) for p in problems] == [("testing_data/more.zip", None)]
-    assert "keep either one zip" in problems[0].message
+    assert "1 zip(s) and 3 loose audio or transcript files" in problems[0].message
 
 
 def test_the_config_data_settings_can_be_passed_directly(workspace: Path) -> None:
@@ -224,3 +224,16 @@ def test_an_encrypted_zip_member_is_a_problem(workspace: Path) -> None:
     assert [(p.file, p.line) for p in problems] == [("tests.zip", None)]
     assert problems[0].message.startswith("a.wav (in the zip): the file cannot be read")
     assert "encrypted" in problems[0].message
+
+
+def test_two_zips_of_test_data_are_a_problem(workspace: Path) -> None:
+    for name in ("testing_data/a.wav", "testing_data/b.wav", "testing_data/trans.txt"):
+        (workspace / name).unlink()
+    for name in ("one.zip", "two.zip"):
+        with zipfile.ZipFile(workspace / "testing_data" / name, "w") as archive:
+            archive.writestr("trans.txt", "")
+
+    problems = collect(workspace)
+
+    assert [(p.file, p.line) for p in problems] == [("testing_data/one.zip", None)]
+    assert "2 zip(s) and 0 loose" in problems[0].message
