@@ -18,7 +18,7 @@ from speech_action.scoring.significance import Significance
 __all__ = ["GateDecision", "MinImprovement", "decide", "parse_min_improvement"]
 
 INPUT_NAME = "min-improvement"
-# Float comparisons of WERs with two decimals (7.1 - 6.6 = 0.4999999999999991)
+# Float comparisons of WERs with two decimals (6.5 - 6.2 = 0.2999999999999998)
 # must not turn "exactly the required gain" into a failure.
 _TOLERANCE = 1e-9
 _PATTERN = re.compile(r"^\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<percent>%?)\s*$")

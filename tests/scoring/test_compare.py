@@ -1,0 +1,113 @@
+"""Both models on the same utterances: scores, ranking of changes, and speed."""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable
+
+import jiwer
+import pytest
+
+from speech_action.scoring import Utterance, compare, score
+
+
+def _utts() -> list[Utterance]:
+    return [
+        Utterance("a.wav", "We flew to Sharjah.", "we flew to shar jah", "we flew to sharjah"),
+        Utterance("b.wav", "The cat sat", "the cat sat", "the cat sat down"),
+        Utterance("c.wav", "one two three four", "one", "one two three four"),
+        Utterance("d.wav", "same", "same", "same"),
+    ]
+
+
+def test_scores_match_score_of_each_model() -> None:
+    utts = _utts()
+    result = compare(utts)
+    refs = [u.reference for u in utts]
+    assert result.benchmark.score == score(refs, [u.benchmark for u in utts])
+    assert result.candidate.score == score(refs, [u.candidate for u in utts])
+    assert not result.same_hypotheses
+
+
+def test_changed_most_orders_by_size_of_change() -> None:
+    changed = compare(_utts()).changed_most(10)
+    assert [(c.audio, c.change) for c in changed] == [("c.wav", 3), ("a.wav", 2), ("b.wav", -1)]
+    assert compare(_utts()).changed_most(1)[0].audio == "c.wav"
+
+
+def test_same_texts_are_aligned_once() -> None:
+    utts = [Utterance("a.wav", "a b", "a c", "a c"), Utterance("b.wav", "x", "", "")]
+    result = compare(utts)
+    assert result.same_hypotheses
+    assert result.changed_most(5) == []
+    assert [(c.audio, c.candidate_errors) for c in result.most_errors(5)] == [
+        ("a.wav", 1),
+        ("b.wav", 1),
+    ]
+    sig = result.significance()
+    assert sig.delta_points == 0.0 and not sig.significant
+
+
+def test_confusions_per_model() -> None:
+    result = compare(_utts())
+    assert [(c.reference, c.hypothesis) for c in result.benchmark.confusions(1)] == [
+        ("sharjah", "shar jah")
+    ]
+    assert [(c.reference, c.hypothesis) for c in result.candidate.confusions()] == [("", "down")]
+
+
+def test_no_utterances() -> None:
+    result = compare([])
+    assert result.benchmark.score.sentences == 0
+    assert result.changed_most(3) == []
+
+
+def _corpus(n: int) -> list[Utterance]:
+    rng = random.Random(2024)
+    vocab = [f"w{i}" for i in range(3000)]
+
+    def noisy(words: list[str], rate: float) -> str:
+        out = []
+        for word in words:
+            roll = rng.random()
+            if roll < rate / 3:
+                continue
+            out.append(rng.choice(vocab) if roll < rate else word)
+            if roll > 1 - rate / 3:
+                out.append(rng.choice(vocab))
+        return " ".join(out)
+
+    utts = []
+    for i in range(n):
+        words = rng.choices(vocab, k=rng.randint(3, 25))
+        utts.append(Utterance(f"{i}.wav", " ".join(words), noisy(words, 0.15), noisy(words, 0.1)))
+    return utts
+
+
+def _best_of(runs: int, action: Callable[[], object]) -> float:
+    best = float("inf")
+    for _ in range(runs):
+        start = time.perf_counter()
+        action()
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+@pytest.mark.timeout(120)
+def test_full_scoring_costs_a_few_bare_jiwer_calls() -> None:
+    utts = _corpus(10_000)
+    refs = [u.reference for u in utts]
+    hyps = [u.candidate for u in utts]
+    bare = _best_of(2, lambda: jiwer.wer(refs, hyps))
+
+    def full() -> None:
+        result = compare(utts)
+        result.significance()
+        result.candidate.confusions()
+        result.changed_most(25)
+
+    ours = _best_of(2, full)
+    # Two models aligned, 1,000 bootstrap resamples, confusions and ranking: measured
+    # at about 4x one bare jiwer.wer; 10x leaves room for a busy machine.
+    assert ours < 10 * bare, f"scoring took {ours:.2f}s, bare jiwer.wer {bare:.2f}s"
