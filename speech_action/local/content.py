@@ -167,6 +167,8 @@ def training_text(kinds_and_contents: list[tuple[str, bytes]]) -> TrainingText:
     sentences: list[str] = []
     pronunciations: list[tuple[str, str]] = []
     for kind, content in kinds_and_contents:
+        if kind in ("AudioFiles", "OutputFormatting"):
+            continue  # audio without transcripts teaches the language model nothing
         if kind == "Acoustic":
             with _open_zip(content) as archive:
                 lines = _transcript_lines(archive)

@@ -140,6 +140,11 @@ class Creator:
             raise bad_request("The 'dataset' field is required.", "InvalidPayload")
         entity["dataset"] = self._existing(fields["dataset"], "dataset", ("datasets",),
                                            "InvalidDataset")
+        dataset = self.store.get("datasets", entity["dataset"].rpartition("/")[2])
+        if dataset is not None and dataset["kind"] != "Acoustic":
+            raise bad_request(f"The test dataset {entity['dataset']} is a {dataset['kind']} "
+                              "dataset; evaluations need an Acoustic dataset (audio + "
+                              "transcript).", "InvalidDataset")
         entity["properties"] = {}
 
     def _fill_endpoints(self, fields: Json, entity: Entity) -> None:

@@ -251,7 +251,10 @@ def model_work(context: JobContext, model: Entity) -> None:
         dataset = require_succeeded(store, ref, "training dataset")
         if dataset is not None:
             pieces.append((dataset["kind"], read_content(store, dataset)))
-    training = content.training_text(pieces)
+    try:
+        training = content.training_text(pieces)
+    except content.ContentError as exc:
+        raise JobError("InvalidDataset", f"cannot read the training data: {exc}") from exc
     model_dir = store.blob_dir("models", model["id"]) / "model"
     model_dir.mkdir(parents=True, exist_ok=True)
     try:

@@ -214,3 +214,27 @@ def test_dataset_report_file_counts_rejected_lines(service: LocalService) -> Non
     body = requests.get(report["links"]["contentUrl"], timeout=5).json()
     assert body["rejectedLines"] == [{"line": 2, "reason": "expected '<display form><TAB>"
                                       "<spoken form>'"}]
+
+
+def test_evaluation_needs_an_acoustic_test_dataset(service: LocalService) -> None:
+    api = Api(service.base_url, V)
+    lang = api.wait(_create_language(api, "l"))
+    base = api.base_model()
+    refused = api.call("POST", "evaluations", json={
+        "displayName": "e", "locale": "en-US", "model1": api.ref(base), "model2": api.ref(base),
+        "dataset": api.ref(lang)})
+    assert refused.status_code == 400
+    assert refused.json()["innerError"]["code"] == "InvalidDataset"
+
+
+def test_evaluation_fails_when_its_model_failed(tmp_path: Path) -> None:
+    plan = FaultPlan(fail_jobs={"models": "injected"})
+    with start_local_service(tmp_path, recognizer=EchoRecognizer(), faults=plan) as svc:
+        api = Api(svc.base_url, V)
+        test = api.upload_dataset("Acoustic", acoustic_zip(TEST_SET), name="t")
+        model = api.ok("POST", "models", json={"displayName": "m", "locale": "en-US"})
+        evaluation = api.wait(api.ok("POST", "evaluations", json={
+            "displayName": "e", "locale": "en-US", "model1": api.ref(model),
+            "model2": api.ref(model), "dataset": api.ref(test)}))
+    assert evaluation["status"] == "Failed"
+    assert "ended Failed" in evaluation["properties"]["error"]["message"]

@@ -91,3 +91,19 @@ def test_render_per_version_and_refs() -> None:
         f"models/base/{ID}")
     with pytest.raises(ApiError):
         parse_ref({"self": "https://x/other"}, "model")
+
+
+def test_default_recognizer_missing_engine_is_a_clear_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import importlib
+
+    from speech_action.local import server
+    from speech_action.local.api import LocalServiceError
+
+    def refuse(name: str) -> object:
+        raise ImportError(f"No module named {name!r}")
+
+    monkeypatch.setattr(importlib, "import_module", refuse)
+    with pytest.raises(LocalServiceError, match="EchoRecognizer"):
+        server.default_recognizer()
