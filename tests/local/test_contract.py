@@ -111,6 +111,28 @@ def _operation(checker: ContractChecker, exchange: ObservedExchange) -> str:
         return str(checker._by_template[template][exchange.method.lower()].operation_id)
 
 
+def _undeclared(spec: dict[str, Any], schema: dict[str, Any], doc: Any, at: str) -> list[str]:
+    """Fields of `doc` that the schema does not declare: the checker allows extra fields
+    (the spec does), but the local service must not invent them or mix versions."""
+    while "$ref" in schema:
+        schema = spec["definitions"][schema["$ref"].rsplit("/", 1)[1]]
+    properties: dict[str, Any] = dict(schema.get("properties", {}))
+    for part in schema.get("allOf", []):
+        while "$ref" in part:
+            part = spec["definitions"][part["$ref"].rsplit("/", 1)[1]]
+        properties |= part.get("properties", {})
+    if isinstance(doc, list) and "items" in schema:
+        return [x for i, item in enumerate(doc)
+                for x in _undeclared(spec, schema["items"], item, f"{at}/{i}")]
+    if not isinstance(doc, dict) or (not properties and "additionalProperties" in schema):
+        return []
+    found = [f"{at}/{key}" for key in doc if key not in properties]
+    for key, value in doc.items():
+        if key in properties:
+            found += _undeclared(spec, properties[key], value, f"{at}/{key}")
+    return found
+
+
 @pytest.mark.parametrize("version", VERSIONS)
 def test_every_operation_validates_against_the_spec(version: str, tmp_path: Path) -> None:
     require_reference()
@@ -126,6 +148,10 @@ def test_every_operation_validates_against_the_spec(version: str, tmp_path: Path
         operation = _operation(checker, exchange)
         checker.check_response(operation, exchange.status, exchange.response)
         operations[operation] += 1
+        declared = checker._operations[operation].spec["responses"].get(str(exchange.status))
+        if declared and declared.get("schema") and exchange.response is not None:
+            extra = _undeclared(checker.spec, declared["schema"], exchange.response, operation)
+            assert not extra, f"undeclared fields in {version}: {extra}"
     print(f"\n{version}: {sum(operations.values())} exchanges, {len(operations)} operations "
           f"validated: {dict(sorted(operations.items()))}")
     expected = {"Datasets_Create", "Datasets_UploadBlock", "Datasets_CommitBlocks",
