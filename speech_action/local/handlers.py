@@ -27,6 +27,7 @@ Json = dict[str, Any]
 Handler = Callable[[ApiRequest, dict[str, str]], ApiResponse]
 _ENTITY = "(?P<collection>projects|datasets|models|evaluations|transcriptions|endpoints)"
 _FILES = "(?P<collection>datasets|models|evaluations|transcriptions)"
+MAX_TOP = 100
 _LOCALE_KINDS = ("Language", "Acoustic", "Pronunciation", "AudioFiles", "LanguageMarkdown")
 
 
@@ -102,6 +103,9 @@ class LocalApi:
             raise ApiError(400, "InvalidArgument", f"Invalid filter: {exc}.",
                            inner="UnsupportedFilter") from exc
         skip, top = request.int_query("skip") or 0, request.int_query("top")
+        if top is not None and not 1 <= top <= MAX_TOP:
+            raise ApiError(400, "InvalidArgument", f"'top' must be between 1 and {MAX_TOP}.",
+                           inner="UnsupportedPagination")
         values, next_skip = page(selected, skip, top)
         body: Json = {"values": [render_one(e) for e in values]}
         if next_skip is not None:

@@ -183,7 +183,7 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _serve(self, method: str) -> None:
         app = self.server.app
-        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        body = self._read_body()
         content_type = self.headers.get("Content-Type", "")
         action = app.faults.next_action(urlsplit(self.path).path)
         app.stats.record(method, len(body), action)
@@ -204,6 +204,17 @@ class _Handler(BaseHTTPRequestHandler):
             response = _error(500, "InternalServerError", "The local service failed; see its log.")
         self._send(response)
         self._observe(method, body, content_type, response)
+
+    def _read_body(self) -> bytes:
+        if self.headers.get("Transfer-Encoding", "").lower() != "chunked":
+            return self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        chunks = []  # streamed uploads (a generator body in requests) come chunked
+        while size := int(self.rfile.readline().split(b";")[0].strip() or b"0", 16):
+            chunks.append(self.rfile.read(size))
+            self.rfile.readline()
+        while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+            pass  # trailers
+        return b"".join(chunks)
 
     def _send(self, response: ApiResponse) -> None:
         if response.raw is not None:

@@ -238,3 +238,19 @@ def test_evaluation_fails_when_its_model_failed(tmp_path: Path) -> None:
             "model2": api.ref(model), "dataset": api.ref(test)}))
     assert evaluation["status"] == "Failed"
     assert "ended Failed" in evaluation["properties"]["error"]["message"]
+
+
+def test_chunked_block_upload_and_top_bounds(service: LocalService) -> None:
+    api = Api(service.base_url, V)
+    dataset = api.ok("POST", "datasets", json={"displayName": "c", "locale": "en-US",
+                                               "kind": "Language"})
+    path = dataset["self"].split("/speechtotext/")[1].split("?")[0]
+    chunks = iter([b"We love ", b"Sharjah\n"])
+    response = api.session.put(api.url(f"{path}/blocks"), data=chunks, timeout=5,
+                               params=api.params(blockid="QUFB"))
+    assert response.status_code == 201
+    blocks = api.ok("GET", f"{path}/blocks")
+    assert blocks["uncommittedBlocks"] == [{"name": "QUFB", "size": 16}]
+    api.ok("POST", f"{path}/blocks:commit", json=[{"kind": "Latest", "id": "QUFB"}])
+    assert api.wait(dataset)["properties"]["acceptedLineCount"] == 1
+    assert api.call("GET", "datasets", top=0).status_code == 400
