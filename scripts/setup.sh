@@ -16,5 +16,5 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --editable .
 
 if [[ "${1:-}" == "--dev" && ! -x node_modules/.bin/azurite-blob ]]; then
-  npm install --no-audit --no-fund --loglevel=error
+  npm ci --no-audit --no-fund --loglevel=error
 fi

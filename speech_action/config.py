@@ -37,12 +37,12 @@ from speech_action.config_values import (
     ApiVersion,
     Frozen,
     InvalidValue,
-    MinImprovement,
     Mode,
     inside_workspace,
     parsers,
 )
 from speech_action.errors import ConfigError
+from speech_action.scoring.gate import MinImprovement
 
 __all__ = [
     "API_VERSIONS",

@@ -18,6 +18,9 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
+from speech_action.errors import ConfigError
+from speech_action.scoring.gate import MinImprovement, parse_min_improvement
+
 
 class Mode(StrEnum):
     BENCHMARK_TEST = "benchmark-test"
@@ -33,21 +36,6 @@ class Frozen(BaseModel):
     """Our own settings: immutable and strict (`extra="forbid"`)."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-class MinImprovement(Frozen):
-    """`min-improvement`: WER points (`0.5`) or percent of the benchmark WER (`5%`)."""
-
-    raw: str
-    amount: float
-    relative: bool
-
-    def required_gain(self, benchmark_wer: float) -> float:
-        """The gain in WER points (benchmark WER in percent) the new model must reach."""
-        return benchmark_wer * self.amount / 100 if self.relative else self.amount
-
-    def __str__(self) -> str:
-        return self.raw
 
 
 class InvalidValue(ValueError):
@@ -91,15 +79,10 @@ def _api_version(raw: str) -> ApiVersion:
 
 
 def _min_improvement(raw: str) -> MinImprovement:
-    number, relative = (raw[:-1].strip(), True) if raw.endswith("%") else (raw, False)
-    if not _NUMBER.fullmatch(number):
-        raise InvalidValue(
-            f"`{raw}` is not a non-negative number of WER points (`0.5`) or a percentage (`5%`)"
-        )
-    if relative and float(number) > 100:
-        # The gain is at most the benchmark WER itself (a new WER of 0).
-        raise InvalidValue(f"`{raw}` can never be reached: a gain is at most 100% of the WER")
-    return MinImprovement(raw=raw, amount=float(number), relative=relative)
+    try:
+        return parse_min_improvement(raw)
+    except ConfigError as exc:
+        raise InvalidValue(str(exc).removeprefix("input min-improvement: ")) from None
 
 
 def _region(raw: str) -> str:

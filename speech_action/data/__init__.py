@@ -29,6 +29,7 @@ from speech_action.data.model import (
     TrainingDataSet,
 )
 from speech_action.data.packaging import PackagedDataset, content_hash, package_dataset
+from speech_action.data.text import read_references
 from speech_action.data.validation import check_dataset, validate
 
 __all__ = [
@@ -51,6 +52,7 @@ __all__ = [
     "discover_test_data",
     "discover_training_data",
     "package_dataset",
+    "read_references",
     "resolve_in_workspace",
     "validate",
 ]

@@ -12,7 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from speech_action.data.model import DataFile, Problem
+from speech_action.data.model import DataFile, DataSet, Problem
+from speech_action.data.reader import DataReader
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -194,3 +195,13 @@ def check_pronunciation(stream: IO[bytes], sink: FileProblems) -> None:
                      "how it is said after the tab, e.g. `3CPO<TAB>three c p o`")
     if not has_text and sink.empty:
         sink.add(None, "the file has no pronunciations; add lines or remove the file")
+
+
+def read_references(dataset: DataSet) -> dict[str, str]:
+    """The human transcript of each audio file of a validated test dataset, by file name."""
+    if dataset.transcript is None:
+        return {}
+    sink = FileProblems(dataset.transcript, cap=0)
+    with DataReader() as reader, reader.open(dataset.transcript) as stream:
+        transcript = check_transcript(stream, sink)
+    return {entry.name: entry.text for entry in transcript.entries}

@@ -51,7 +51,7 @@ def test_defaults(tmp_path: Path) -> None:
     assert config.data.transcript_files == ("trans.txt", "transcript.txt")
     assert config.data.pronunciation_file == "pronunciation.txt"
     assert config.base_model == "latest" and config.benchmark_model is None
-    assert (config.min_improvement.amount, config.min_improvement.relative) == (0.0, False)
+    assert (config.min_improvement.value, config.min_improvement.relative) == (0.0, False)
     assert config.require_significance is False
     assert config.storage_connection_string is None
     assert config.storage_container == "speech-benchmarks"
@@ -107,7 +107,7 @@ def test_every_input_set(tmp_path: Path) -> None:
     assert config.base_model.endswith("/models/base/1")
     assert config.benchmark_model == "0b5e2c9a-1111-2222-3333-444455556666"
     assert str(config.min_improvement) == "5%" and config.min_improvement.relative
-    assert config.min_improvement.required_gain(benchmark_wer=10.0) == pytest.approx(0.5)
+    assert config.min_improvement.required_points(10.0) == pytest.approx(0.5)
     assert config.require_significance and config.logging_enabled and config.fail_on_no_improvement
     assert not config.comment
     assert config.storage_container == "wer-records-2" and config.records_dir == ws / "out/records"
@@ -124,13 +124,13 @@ def test_every_input_set(tmp_path: Path) -> None:
 
 def test_min_improvement_large_points_allowed(tmp_path: Path) -> None:
     # WER can exceed 100 % (insertions), so a large gain in points is not impossible.
-    assert load(tmp_path, min_improvement="120").min_improvement.amount == 120
+    assert load(tmp_path, min_improvement="120").min_improvement.value == 120
 
 
 def test_min_improvement_points(tmp_path: Path) -> None:
     threshold = load(tmp_path, min_improvement="0.5").min_improvement
-    assert (threshold.raw, threshold.amount, threshold.relative) == ("0.5", 0.5, False)
-    assert threshold.required_gain(benchmark_wer=20.0) == 0.5
+    assert (str(threshold), threshold.value, threshold.relative) == ("0.5", 0.5, False)
+    assert threshold.required_points(20.0) == 0.5
 
 
 def test_local_engine_needs_no_key_or_region(tmp_path: Path) -> None:
@@ -169,12 +169,12 @@ INVALID = [
     ("fail-on-no-improvement", "on", "`on` is not a boolean"),
     ("api-version", "2024-05-15-preview", "unsupported API version `2024-05-15-preview`"),
     ("api-version", "3.2", "use one of `2025-10-15`, `2024-11-15`, `v3.2`"),
-    ("min-improvement", "-1", "`-1` is not a non-negative number"),
-    ("min-improvement", "abc", "`abc` is not a non-negative number"),
-    ("min-improvement", "5 points", "is not a non-negative number"),
-    ("min-improvement", "nan", "is not a non-negative number"),
-    ("min-improvement", "-5%", "is not a non-negative number"),
-    ("min-improvement", "150%", "can never be reached: a gain is at most 100% of the WER"),
+    ("min-improvement", "-1", "'-1' is not a valid minimum improvement"),
+    ("min-improvement", "abc", "'abc' is not a valid minimum improvement"),
+    ("min-improvement", "5 points", "is not a valid minimum improvement"),
+    ("min-improvement", "nan", "is not a valid minimum improvement"),
+    ("min-improvement", "-5%", "is not a valid minimum improvement"),
+    ("min-improvement", "150%", "a relative improvement above 100% cannot be reached"),
     ("timeout-minutes", "0", "`0` is not a positive number"),
     ("timeout-minutes", "-3", "`-3` is not a positive number"),
     ("poll-seconds", "inf", "`inf` is not a positive number"),

@@ -1,0 +1,74 @@
+"""Records and report parts the modes share: model references, counts, expiry, history."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from speech_action.client import CustomModel, Endpoint, SpeechBaseModel
+from speech_action.modes.context import ModeContext
+from speech_action.records import ModelRef, WerCounts
+from speech_action.report import Expiry, HistoryPoint, ModelInfo, ServiceScore
+
+AnyModel = SpeechBaseModel | CustomModel
+
+
+def model_ref(model: AnyModel) -> ModelRef:
+    return ModelRef(url=model.self_url, id=model.id, name=model.display_name or model.id)
+
+
+def model_info(model: AnyModel) -> ModelInfo:
+    return ModelInfo(name=model.display_name or model.id, url=model.self_url)
+
+
+def wer_counts(score: ServiceScore) -> WerCounts | None:
+    """The service's counts as a record holds them (None when the service gave none)."""
+    counts = (score.substitutions, score.deletions, score.insertions, score.words)
+    if any(value is None for value in counts):
+        return None
+    return WerCounts(
+        substitutions=score.substitutions or 0,
+        deletions=score.deletions or 0,
+        insertions=score.insertions or 0,
+        reference_words=score.words or 0,
+        hits=score.correct_words,
+        sentences=score.sentences,
+    )
+
+
+def transcription_expiry(model: AnyModel, label: str) -> Expiry | None:
+    """When the model stops transcribing (and an endpoint serving it stops working)."""
+    dates = model.properties.deprecation_dates
+    when: datetime | None = None if dates is None else dates.transcription_date_time
+    if when is None:
+        return None
+    return Expiry(label=label, date=when, url=model.self_url)
+
+
+def endpoint_expiry(endpoint: Endpoint, model: AnyModel) -> Expiry | None:
+    expiry = transcription_expiry(model, f"endpoint {endpoint.display_name} (model "
+                                         f"{model.display_name})")
+    return None if expiry is None else expiry.model_copy(update={"url": endpoint.self_url})
+
+
+def history(ctx: ModeContext, limit: int = 20) -> tuple[HistoryPoint, ...]:
+    return tuple(
+        HistoryPoint(time=record.time, commit=record.commit[:7], wer_percent=record.wer_percent,
+                     model=record.model.name)
+        for record in ctx.store.history(limit)
+    )
+
+
+def percent(value: float) -> str:
+    """A WER output: percent with two decimals (`6.50`)."""
+    return f"{value:.2f}"
+
+
+def stamp(ctx: ModeContext) -> dict[str, object]:
+    """The fields every record carries: commit, run, time, locale."""
+    return {
+        "commit": ctx.run.commit_sha,
+        "run_id": ctx.run.run_id,
+        "run_url": ctx.run.run_url or "",
+        "time": ctx.now(),
+        "locale": ctx.config.locale,
+    }

@@ -1,0 +1,157 @@
+"""train-and-gate: train a model from the training data and gate it against the benchmark.
+
+All data is validated before anything is uploaded. A model already trained, or still
+training, from the same base model and the same data is reused, so a re-run resumes and
+never pays for a second training. One evaluation scores both models on the same test
+data (`model1` = benchmark, `model2` = the new model); the gate uses the service's WERs.
+"""
+
+from __future__ import annotations
+
+from speech_action.client import (
+    CustomModel,
+    Dataset,
+    EntityRef,
+    ModelDefinition,
+    Project,
+    SpeechBaseModel,
+)
+from speech_action.data import discover_test_data, discover_training_data, validate
+from speech_action.errors import ConfigError
+from speech_action.modes import steps
+from speech_action.modes.bookkeeping import (
+    history,
+    model_info,
+    model_ref,
+    percent,
+    stamp,
+    transcription_expiry,
+    wer_counts,
+)
+from speech_action.modes.context import ModeContext, ModeOutcome
+from speech_action.modes.evaluate import EvaluationOutcome, evaluate
+from speech_action.records import CandidateRecord, RunResult
+from speech_action.report import Mode, Report
+from speech_action.scoring import NORMALIZER_NAME, GateDecision, decide
+
+
+def run(ctx: ModeContext) -> ModeOutcome:
+    with ctx.log.group("Validate the test and training data"):
+        test_set = discover_test_data(ctx.workspace, ctx.config.data)
+        training_sets = discover_training_data(ctx.workspace, ctx.config.data)
+        validate([test_set, *training_sets])
+        if not training_sets:
+            raise ConfigError(
+                f"no training data found in {ctx.config.data.training.name}/: add related "
+                "text (*.txt), pronunciation.txt or audio with a transcript, or point "
+                "training-data at the folder", input_name="training-data")
+    project = steps.ensure_project(ctx)
+    with ctx.log.group("Upload the data"):
+        test_dataset, test_hash = steps.upload_dataset(ctx, test_set, "test-data", project)
+        uploaded = [steps.upload_dataset(ctx, s, "train-data", project) for s in training_sets]
+    training_hashes = {f"{s.kind.value}:{s.root}": h for s, (_, h) in zip(training_sets, uploaded,
+                                                                          strict=True)}
+    base_model = steps.resolve_base_model(ctx)
+    with ctx.log.group("Train the custom model"):
+        model = _train_or_reuse(ctx, base_model, [d for d, _ in uploaded],
+                                list(training_hashes.values()), project)
+    benchmark = steps.resolve_benchmark_model(ctx)
+    with ctx.log.group(f"Evaluate {model.display_name} against {benchmark.display_name}"):
+        outcome = evaluate(ctx, model1_url=benchmark.self_url, model2_url=model.self_url,
+                           dataset=test_dataset, test_set=test_set, project=project,
+                           purpose="train-and-gate")
+    gate = decide(outcome.benchmark.wer_percent, outcome.candidate.wer_percent,
+                  ctx.config.min_improvement, require_significance=ctx.config.require_significance,
+                  significance=outcome.significance)
+    ctx.log.info(f"WER {percent(outcome.benchmark.wer_percent)} % -> "
+                 f"{percent(outcome.candidate.wer_percent)} %: "
+                 f"{'improved' if gate.improved else 'not improved'} ({gate.reason})")
+    _record(ctx, model, base_model, benchmark, outcome, gate, test_hash, training_hashes)
+    return _outcome(ctx, model, benchmark, outcome, gate, test_dataset.self_url)
+
+
+def _train_or_reuse(
+    ctx: ModeContext,
+    base_model: SpeechBaseModel,
+    datasets: list[Dataset],
+    dataset_hashes: list[str],
+    project: Project | None,
+) -> CustomModel:
+    key = steps.training_key(base_model.self_url, dataset_hashes)
+    locale_filter = f"locale eq '{ctx.config.locale}'"
+    existing = steps.find_reusable(ctx.client.list_models(locale_filter), steps.TRAINING_KEY, key)
+    if existing is not None:
+        ctx.log.info(f"a model from the same base model and data exists "
+                     f"({existing.display_name}, {existing.status}); reusing it, no new training")
+        model = existing
+    else:
+        model = ctx.client.create_model(ModelDefinition(
+            display_name=steps.display_name(ctx, "model", f"on {base_model.display_name}"),
+            locale=ctx.config.locale,
+            base_model=EntityRef.model_validate({"self": base_model.self_url}),
+            datasets=[EntityRef.model_validate({"self": d.self_url}) for d in datasets],
+            description=f"trained from {len(datasets)} dataset(s) at {ctx.run.commit_sha}",
+            custom_properties=steps.traceability(ctx, **{steps.TRAINING_KEY: key}),
+            project=steps.project_ref(project),
+        ))
+        ctx.log.info(f"training started: {model.display_name}")
+    return steps.wait_for(ctx, model, f"model {model.display_name}")
+
+
+def _record(
+    ctx: ModeContext,
+    model: CustomModel,
+    base_model: SpeechBaseModel,
+    benchmark: steps.AnyModel,
+    outcome: EvaluationOutcome,
+    gate: GateDecision,
+    test_hash: str,
+    training_hashes: dict[str, str],
+) -> None:
+    common = {
+        **stamp(ctx), "model": model_ref(model), "wer_percent": outcome.candidate.wer_percent,
+        "benchmark_wer_percent": outcome.benchmark.wer_percent, "improved": gate.improved,
+        "normalizer": NORMALIZER_NAME, "test_data_hash": test_hash,
+        "training_data_hashes": training_hashes, "evaluation_url": outcome.evaluation.self_url,
+    }
+    ctx.store.write_result(RunResult.model_validate({
+        **common, "kind": "train-and-gate", "counts": wer_counts(outcome.candidate),
+        "benchmark_model": model_ref(benchmark),
+    }))
+    if gate.improved:
+        ctx.store.write_candidate(CandidateRecord.model_validate(
+            {**common, "base_model": model_ref(base_model)}))
+
+
+def _outcome(
+    ctx: ModeContext,
+    model: CustomModel,
+    benchmark: steps.AnyModel,
+    outcome: EvaluationOutcome,
+    gate: GateDecision,
+    test_dataset_url: str,
+) -> ModeOutcome:
+    expiries = [e for e in (transcription_expiry(model, f"model {model.display_name}"),
+                            transcription_expiry(benchmark, f"model {benchmark.display_name}"))
+                if e is not None]
+    report = Report(
+        mode=Mode.TRAIN_AND_GATE, locale=ctx.config.locale,
+        benchmark_model=model_info(benchmark), candidate_model=model_info(model),
+        benchmark_service=outcome.benchmark, candidate_service=outcome.candidate,
+        utterances=outcome.utterances, gate=gate, significance=outcome.significance,
+        links={"evaluation": outcome.evaluation.self_url, "test dataset": test_dataset_url,
+               "new model": model.self_url, "benchmark model": benchmark.self_url},
+        expiries=tuple(expiries), history=history(ctx), commit=ctx.run.commit_sha,
+        run_url=ctx.run.run_url, warnings=outcome.warnings, generated_at=ctx.now(),
+    )
+    delta = outcome.benchmark.wer_percent - outcome.candidate.wer_percent
+    outputs = {
+        "wer": percent(outcome.candidate.wer_percent),
+        "benchmark-wer": percent(outcome.benchmark.wer_percent), "wer-delta": percent(delta),
+        "improved": "true" if gate.improved else "false", "model": model.self_url,
+        "model-id": model.id, "evaluation": outcome.evaluation.self_url,
+    }
+    failed = None
+    if ctx.config.fail_on_no_improvement and not gate.improved:
+        failed = f"the new model did not improve on the benchmark: {gate.reason}"
+    return ModeOutcome(outputs=outputs, report=report, failed_reason=failed)
