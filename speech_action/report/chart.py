@@ -50,7 +50,7 @@ def _axis_top(highest: float) -> float:
         return 1
     padded = highest * 1.2
     step = 10.0 ** math.floor(math.log10(padded))
-    for multiple in (1, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
+    for multiple in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if multiple * step >= padded:
             return float(f"{multiple * step:.6g}")
     return 10 * step

@@ -104,7 +104,7 @@ def _render(report: Report, analysis: Analysis, layout: _Layout) -> str:
     )
     budget = layout.limit_bytes - _size(head) - _size(tail) - _NOTE_RESERVE
     middle = _utterances(report, analysis, layout, budget)
-    return _clip(sections.join([head, middle, tail]), layout.limit_bytes) + "\n"
+    return _clip(sections.join([head, middle, tail]), layout.limit_bytes - 1) + "\n"
 
 
 _NOTE_RESERVE = 512
