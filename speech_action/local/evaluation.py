@@ -127,7 +127,8 @@ def _write_transcription(
     return f"transcriptions/{transcription['id']}"
 
 
-def evaluation_work(context: JobContext, evaluation: Entity) -> None:
+def _extract_test_set(context: JobContext, evaluation: Entity) -> tuple[list[Path], list[str]]:
+    """The test dataset's WAVs (extracted next to its trans.txt) and their references."""
     store = context.store
     dataset = require_succeeded(store, evaluation["dataset"], "test dataset")
     if dataset is None or dataset["kind"] != "Acoustic":
@@ -140,25 +141,38 @@ def evaluation_work(context: JobContext, evaluation: Entity) -> None:
     except content.ContentError as exc:
         raise JobError("InvalidDataset", str(exc)) from exc
     references = read_transcripts(folder)
-    wavs = [folder / name for name in names]
-    refs = [references[name] for name in names]
+    return [folder / name for name in names], [references[name] for name in names]
+
+
+def _decode(context: JobContext, evaluation: Entity, wavs: list[Path]) -> list[list[str]]:
+    """Hypotheses of model1 and model2; one decoding when both are the same model
+    (benchmark-test evaluates the benchmark model on both sides)."""
+    decoded: dict[str, list[str]] = {}
+    for ref in (evaluation["model1"], evaluation["model2"]):
+        if ref not in decoded:
+            texts = context.recognizer().recognize(_model_dir(context, ref), wavs)
+            if len(texts) != len(wavs):
+                raise JobError("InternalError", f"the recognizer returned {len(texts)} texts "
+                               f"for {len(wavs)} audio files")
+            decoded[ref] = texts
+    return [decoded[evaluation["model1"]], decoded[evaluation["model2"]]]
+
+
+def evaluation_work(context: JobContext, evaluation: Entity) -> None:
+    wavs, refs = _extract_test_set(context, evaluation)
     properties: dict[str, Any] = {}
     updates: dict[str, Any] = {}
-    details: list[dict[str, Any]] = [{"source": name, "reference": r} for name, r in zip(
-        names, refs, strict=True)]
-    for index in (1, 2):
-        model_dir = _model_dir(context, evaluation[f"model{index}"])
-        texts = context.recognizer().recognize(model_dir, wavs)
-        if len(texts) != len(wavs):
-            raise JobError("InternalError", f"the recognizer returned {len(texts)} texts for "
-                           f"{len(wavs)} audio files")
+    details: list[dict[str, Any]] = [
+        {"source": wav.name, "reference": ref} for wav, ref in zip(wavs, refs, strict=True)
+    ]
+    for index, texts in enumerate(_decode(context, evaluation, wavs), start=1):
         updates[f"transcription{index}"] = _write_transcription(
             context, evaluation, index, wavs, texts)
         properties |= evaluation_properties(index, score(refs, texts))
         for row, text in zip(details, texts, strict=True):
             row[f"hypothesis{index}"] = text
     data = json.dumps({"utterances": details}, indent=1).encode("utf-8")
-    files = [add_file(store, evaluation, "evaluation_details.json", "EvaluationDetails", data,
-                      context.now())]
-    store.update("evaluations", evaluation["id"],
-                 lambda e: e.update(properties=properties, files=files, **updates))
+    files = [add_file(context.store, evaluation, "evaluation_details.json", "EvaluationDetails",
+                      data, context.now())]
+    context.store.update("evaluations", evaluation["id"],
+                         lambda e: e.update(properties=properties, files=files, **updates))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any
@@ -254,3 +254,27 @@ def test_chunked_block_upload_and_top_bounds(service: LocalService) -> None:
     api.ok("POST", f"{path}/blocks:commit", json=[{"kind": "Latest", "id": "QUFB"}])
     assert api.wait(dataset)["properties"]["acceptedLineCount"] == 1
     assert api.call("GET", "datasets", top=0).status_code == 400
+
+
+class _CountingEcho(EchoRecognizer):
+    def __init__(self) -> None:
+        self.calls: list[Path | None] = []
+
+    def recognize(self, model_dir: Path | None, wavs: Sequence[Path]) -> list[str]:
+        self.calls.append(model_dir)
+        return super().recognize(model_dir, wavs)
+
+
+def test_same_model_on_both_sides_is_decoded_once(tmp_path: Path) -> None:
+    recognizer = _CountingEcho()
+    with start_local_service(tmp_path, recognizer=recognizer) as svc:
+        api = Api(svc.base_url, V)
+        test = api.upload_dataset("Acoustic", acoustic_zip(TEST_SET), name="t")
+        base = api.ref(api.base_model())
+        evaluation = api.wait(api.ok("POST", "evaluations", json={
+            "displayName": "bench", "locale": "en-US", "model1": base, "model2": base,
+            "dataset": api.ref(test)}))
+    assert recognizer.calls == [None]
+    props = evaluation["properties"]
+    assert props["wordErrorRate1"] == props["wordErrorRate2"] == pytest.approx(6 / 16)
+    assert evaluation["transcription1"] != evaluation["transcription2"]
