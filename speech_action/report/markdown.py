@@ -39,6 +39,8 @@ class _Layout:
     max_confusions: int
     max_block_bytes: int
     history_points: int
+    context: int
+    """Correct words shown around each error; farther ones collapse to an ellipsis."""
 
 
 def render_summary(
@@ -59,6 +61,7 @@ def render_summary(
         max_confusions=15,
         max_block_bytes=24_000,
         history_points=30,
+        context=8,
     )
     return _render(report, analyze(report, now=now), layout)
 
@@ -79,6 +82,7 @@ def render_pr_comment(
         max_confusions=8,
         max_block_bytes=4_000,
         history_points=12,
+        context=4,
     )
     return f"{COMMENT_MARKER}\n{_render(report, analyze(report, now=now), layout)}"
 
@@ -121,7 +125,7 @@ def _utterances(report: Report, analysis: Analysis, layout: _Layout, budget: int
     used = 0
     for change in ranked:
         block = sections.utterance_block(
-            report, comparison, change, max_bytes=layout.max_block_bytes
+            report, comparison, change, max_bytes=layout.max_block_bytes, context=layout.context
         )
         used += _size(block) + 2
         if used > budget:

@@ -131,13 +131,18 @@ def ranked_utterances(comparison: Comparison, limit: int) -> tuple[list[Utteranc
 
 
 def utterance_block(
-    report: Report, comparison: Comparison, change: UtteranceChange, *, max_bytes: int
+    report: Report,
+    comparison: Comparison,
+    change: UtteranceChange,
+    *,
+    max_bytes: int,
+    context: int,
 ) -> str:
     """One collapsed utterance: file, error counts, and each model's alignment."""
     i = change.index
     if comparison.same_hypotheses:
         counts = f"{change.candidate_errors} error(s) in {change.reference_words} word(s)"
-        text = render_alignment(comparison.candidate.alignments[i])
+        text = render_alignment(comparison.candidate.alignments[i], context=context)
     else:
         fewer = change.change
         trend = f"{fewer} fewer" if fewer > 0 else f"{-fewer} more"
@@ -146,9 +151,9 @@ def utterance_block(
         new_name = report.model_under_test.name
         text = (
             f"Benchmark ({bench_name}):\n"
-            f"{render_alignment(comparison.benchmark.alignments[i])}\n\n"
+            f"{render_alignment(comparison.benchmark.alignments[i], context=context)}\n\n"
             f"New model ({new_name}):\n"
-            f"{render_alignment(comparison.candidate.alignments[i])}"
+            f"{render_alignment(comparison.candidate.alignments[i], context=context)}"
         )
     summary = f"<code>{escape_html(change.audio)}</code>: {counts}"
     body = _clip_lines(escape_html(text), max_bytes)

@@ -12,6 +12,8 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from difflib import SequenceMatcher
+from itertools import groupby
+from operator import itemgetter
 from typing import Literal, NamedTuple
 
 import jiwer
@@ -154,19 +156,46 @@ def _alignment(ref: list[str], hyp: list[str], chunks: list[jiwer.AlignmentChunk
     return Alignment(tuple(ref), tuple(hyp), tuple(chunks), counts_of_chunks(chunks))
 
 
-def render_alignment(alignment: Alignment, *, width: int = 100) -> str:
+def render_alignment(alignment: Alignment, *, width: int = 100, context: int | None = None) -> str:
     """Plain text in the sclite style, wrapped to blocks of at most `width` characters:
 
         REF: the cat sat **** on the mat
         HYP: the cat sit down on a   mat
                      S   I       S
 
-    Gaps are `*`; the third line marks Substitution, Deletion, Insertion. The text is
-    not escaped: the report escapes it for where it goes.
+    Gaps are `*`; the third line marks Substitution, Deletion, Insertion. With
+    `context`, correct words farther than that from any error are shown as one `...`
+    (`ELLIPSIS`), so a long recording shows its errors, not pages of correct words.
+    The text is not escaped: the report escapes it for where it goes.
     """
-    cells = [_cell(column) for column in alignment.columns()]
+    columns = list(alignment.columns())
+    if context is not None:
+        columns = _elide(columns, context)
+    cells = [_cell(column) for column in columns]
     blocks = [_render_block(block) for block in _wrap(cells, width - len("REF: "))]
     return "\n\n".join(blocks) if blocks else "REF:\nHYP:"
+
+
+ELLIPSIS = "\u2026"
+
+
+def _elide(columns: Sequence[Column], context: int) -> list[Column]:
+    errors = [i for i, column in enumerate(columns) if column.op != "equal"]
+    keep = [False] * len(columns)
+    for i in errors:
+        for j in range(max(0, i - context), min(len(columns), i + context + 1)):
+            keep[j] = True
+    if not errors:  # nothing wrong: show the start only
+        keep[: 2 * context + 1] = [True] * min(len(columns), 2 * context + 1)
+    elided: list[Column] = []
+    for kept, run in groupby(zip(columns, keep, strict=True), key=itemgetter(1)):
+        run_columns = [column for column, _ in run]
+        # An ellipsis for one or two words would save nothing and hide something.
+        if kept or len(run_columns) <= 2:
+            elided.extend(run_columns)
+        else:
+            elided.append(Column("equal", ELLIPSIS, ELLIPSIS))
+    return elided
 
 
 class _Cell(NamedTuple):

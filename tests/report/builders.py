@@ -87,12 +87,16 @@ def benchmark_test(**changes: Any) -> Report:
     return Report(**fields)
 
 
-def many_utterances(count: int, words: int) -> tuple[Utterance, ...]:
-    """`count` utterances of `words` words, each with 2 errors before and 1 after."""
+def many_utterances(count: int, words: int, *, scattered: bool = False) -> tuple[Utterance, ...]:
+    """`count` utterances of `words` words, each with 2 errors before and 1 after; with
+    `scattered`, the benchmark also gets every third word wrong, so no part of a long
+    alignment can be collapsed."""
     utterances = []
     for i in range(count):
         ref = [f"word{(i + j) % 997}" for j in range(words)]
         benchmark = ["bird", "herd", *ref[2:]]
+        if scattered:
+            benchmark = [w if j % 3 else "x" for j, w in enumerate(benchmark)]
         candidate = ref[:-1]
         utterances.append(
             Utterance(f"utt{i:05d}.wav", " ".join(ref), " ".join(benchmark), " ".join(candidate))

@@ -42,7 +42,7 @@ def test_comment_shows_fewer_utterances() -> None:
 
 
 def test_large_test_set_stays_under_the_comment_limit() -> None:
-    report = train_and_gate(utterances=many_utterances(2000, 150))
+    report = train_and_gate(utterances=many_utterances(2000, 150, scattered=True))
     comment = render_pr_comment(report, max_utterances=100)
     assert len(comment) < GITHUB_COMMENT_LIMIT_CHARS
     assert "more utterance(s) left out" in comment

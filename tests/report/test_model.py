@@ -68,3 +68,11 @@ def test_model_is_frozen() -> None:
     report = train_and_gate()
     with pytest.raises(ValueError, match="frozen"):
         report.locale = "de-DE"
+
+
+def test_analysis_is_reused_for_the_same_report() -> None:
+    report = train_and_gate()
+    first = analyze(report)
+    assert analyze(report) is first
+    assert analyze(report, now=NOW + timedelta(days=1)) is not first
+    assert analyze(train_and_gate()) is not analyze(report)

@@ -208,6 +208,16 @@ def test_5000_utterances_stay_under_one_mib() -> None:
     assert "### Utterances that changed most (25 of 5000 changed)" in text
 
 
+def test_long_correct_stretches_collapse_to_an_ellipsis() -> None:
+    text = render_summary(train_and_gate(utterances=many_utterances(1, 40)))
+    assert "REF: bird herd" not in text
+    assert (
+        "REF: word0 word1 word2 word3 word4 word5 word6 word7 word8 word9 \u2026\n"
+        "HYP: bird  herd  word2 word3 word4 word5 word6 word7 word8 word9 \u2026\n"
+        "     S     S\n"
+    ) in text
+
+
 def test_5000_utterances_all_requested_are_truncated_with_a_note() -> None:
     report = train_and_gate(utterances=many_utterances(5000, 40))
     text = render_summary(report, max_utterances=5000)
@@ -222,7 +232,7 @@ def test_5000_utterances_all_requested_are_truncated_with_a_note() -> None:
 
 
 def test_one_enormous_utterance_is_cut_inside_its_block() -> None:
-    report = train_and_gate(utterances=many_utterances(2, 20_000))
+    report = train_and_gate(utterances=many_utterances(2, 20_000, scattered=True))
     text = render_summary(report)
     assert len(text.encode()) < MIB
     assert "cut here" in text

@@ -123,3 +123,22 @@ def test_confusions_count_error_regions() -> None:
 
 def test_confusions_of_deletions_have_empty_hypothesis() -> None:
     assert top_confusions(align(["one two three"], ["one"])) == [Confusion("two three", "", 1)]
+
+
+def test_context_collapses_long_correct_stretches() -> None:
+    ref = " ".join(f"w{i}" for i in range(60))
+    hyp = ref.replace("w30 ", "x30 ").replace(" w59", "")
+    alignment = align([ref], [hyp])[0]
+    assert render_alignment(alignment, context=3) == (
+        "REF: \u2026 w27 w28 w29 w30 w31 w32 w33 \u2026 w56 w57 w58 w59\n"
+        "HYP: \u2026 w27 w28 w29 x30 w31 w32 w33 \u2026 w56 w57 w58 ***\n"
+        "                   S                             D"
+    )
+
+
+def test_context_keeps_short_stretches_and_shows_the_start_of_a_correct_text() -> None:
+    assert render_alignment(align(["a b c d"], ["a x c d"])[0], context=1) == (
+        "REF: a b c d\nHYP: a x c d\n       S"
+    )
+    correct = align(["a b c d e f g h i"], ["a b c d e f g h i"])[0]
+    assert render_alignment(correct, context=2) == "REF: a b c d e \u2026\nHYP: a b c d e \u2026"
