@@ -278,3 +278,16 @@ def test_same_model_on_both_sides_is_decoded_once(tmp_path: Path) -> None:
     props = evaluation["properties"]
     assert props["wordErrorRate1"] == props["wordErrorRate2"] == pytest.approx(6 / 16)
     assert evaluation["transcription1"] != evaluation["transcription2"]
+
+
+def test_two_running_services_on_one_data_dir_see_each_others_entities(tmp_path: Path) -> None:
+    with start_local_service(tmp_path, recognizer=EchoRecognizer()) as one, \
+            start_local_service(tmp_path, recognizer=EchoRecognizer()) as two:
+        first, second = Api(one.base_url, V), Api(two.base_url, V)
+        created = first.ok("POST", "projects", json={"displayName": "shared", "locale": "en-US"})
+        listed = second.ok("GET", "projects", filter="displayName eq 'shared'")["values"]
+        assert [p["self"].replace(two.base_url, one.base_url) for p in listed] == [
+            created["self"]]
+        path = created["self"].split("/speechtotext/")[1].split("?")[0]
+        assert second.call("DELETE", path).status_code == 204
+        assert first.call("GET", path).status_code == 404
