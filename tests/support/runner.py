@@ -30,8 +30,16 @@ class ActionRun:
 
     @property
     def all_text(self) -> str:
-        """Everything the run showed or wrote that a user or a log could see."""
-        return "\n".join((self.stdout, self.stderr, self.summary, self.output_file_text))
+        """Everything the run showed or wrote that a user or a log could see. The runner
+        consumes `::add-mask::` commands and never shows them, so they are left out."""
+        log = "\n".join(line for line in self.stdout.splitlines()
+                        if not line.startswith("::add-mask::"))
+        return "\n".join((log, self.stderr, self.summary, self.output_file_text))
+
+    def masked_before_anything_else(self, secret: str) -> bool:
+        """The runner masks only what it was told before the text reached the log."""
+        first = self.stdout.splitlines()[:1]
+        return first == [f"::add-mask::{secret}"]
 
     def annotations(self, level: str = "error") -> list[str]:
         return [line for line in self.stdout.splitlines() if line.startswith(f"::{level}")]
