@@ -30,7 +30,10 @@ def headline(report: Report) -> str:
         wer = f": recorded WER **{_pct(new or bench)}**" if (new or bench) else ""
         return f"Deployed model **{name}**{wer}."
     if report.candidate_model is None or new is None:
-        return f"Benchmark model **{name}**: WER **{_pct(bench)}**."
+        return (
+            f"Benchmark model **{name}**: WER **{_pct(bench)}**. "
+            "This is now the benchmark that new models must beat."
+        )
     delta = (bench.wer_percent - new.wer_percent) if bench else None
     lines = [
         f"**Benchmark WER {_pct(bench)} \u2192 new WER {_pct(new)}**, "
@@ -49,12 +52,16 @@ def warnings(report: Report, analysis: Analysis) -> str | None:
     return "### \u26a0\ufe0f Warnings\n\n" + "\n".join(f"- {escape_markdown(w)}" for w in items)
 
 
-def scores_table(report: Report, analysis: Analysis) -> str:
-    """Service WER, recomputed WER and S/D/I per model (one column in benchmark-test)."""
+def scores_table(report: Report, analysis: Analysis) -> str | None:
+    """Service WER, recomputed WER and S/D/I per model (one column in benchmark-test);
+    None when there is nothing to show (a deploy without a recorded score)."""
     comparison = analysis.comparison
+    if comparison is None and report.benchmark_service is None and report.candidate_service is None:
+        return None
+    first_role = "Deployed" if report.mode is Mode.DEPLOY else "Benchmark"
     columns: list[tuple[str, ServiceScore | None, CorpusScore | None]] = [
         (
-            _column_title("Benchmark", report.benchmark_model),
+            _column_title(first_role, report.benchmark_model),
             report.benchmark_service,
             comparison.benchmark.score if comparison else None,
         )

@@ -40,7 +40,7 @@ _OPS: dict[str, Op] = {
     "insert": "insert",
 }
 GAP = "*"
-_LAYOUT_SEARCH_LIMIT = 400
+_LAYOUT_SEARCH_LIMIT = 2500
 
 
 class Edit(NamedTuple):
@@ -120,23 +120,41 @@ def _layout(refs: Sequence[str], hyps: Sequence[str]) -> list[Column]:
     """Columns of one error region. An optimal alignment never has both a deletion and
     an insertion in one region, so it is min(len) substitutions plus the rest as
     insertions or deletions. jiwer places them arbitrarily (`*** sat` over `sit down`);
-    here the shorter side sits where its words look most like the longer side's
-    (`sat` over `sit`, `sharjah` over `shar`), which is how a person would read it."""
+    here each word of the shorter side goes over the word of the longer side it looks
+    most like, in order (`sat` over `sit`, `sharjah` over `shar`), as a person would
+    read it."""
     short, long_ = (refs, hyps) if len(refs) <= len(hyps) else (hyps, refs)
-    offsets = range(len(long_) - len(short) + 1)
-    offset = 0
-    # The search is quadratic; long regions (a missing hypothesis) keep jiwer's order.
-    if len(offsets) * len(short) <= _LAYOUT_SEARCH_LIMIT:
-        offset = max(offsets, key=lambda o: (_similarity(short, long_[o : o + len(short)]), -o))
-    padded = ("",) * offset + tuple(short) + ("",) * (len(long_) - len(short) - offset)
+    if len(short) * len(long_) <= _LAYOUT_SEARCH_LIMIT:
+        slots = _best_slots(short, long_)
+    else:  # quadratic search; long regions (a missing hypothesis) keep jiwer's order
+        slots = list(range(len(short)))
+    padded = [""] * len(long_)
+    for word, slot in zip(short, slots, strict=True):
+        padded[slot] = word
     pairs = zip(padded, long_, strict=True)
     if len(refs) <= len(hyps):
         return [Column("insert" if not r else "substitute", r, h) for r, h in pairs]
     return [Column("delete" if not h else "substitute", r, h) for h, r in pairs]
 
 
-def _similarity(left: Sequence[str], right: Sequence[str]) -> float:
-    return sum(SequenceMatcher(None, a, b).ratio() for a, b in zip(left, right, strict=True))
+def _best_slots(short: Sequence[str], long_: Sequence[str]) -> list[int]:
+    """Positions in `long_` for the words of `short`, in order, that maximize the total
+    letter similarity (dynamic programming; ties go to the earliest positions)."""
+    rows, cols = len(short), len(long_)
+    best = [[0.0] * (cols + 1) for _ in range(rows + 1)]
+    for i in range(1, rows + 1):
+        best[i][i - 1] = float("-inf")  # row i needs at least i columns
+        for j in range(i, cols + 1):
+            similarity = SequenceMatcher(None, short[i - 1], long_[j - 1]).ratio()
+            best[i][j] = max(best[i][j - 1], best[i - 1][j - 1] + similarity)
+    slots: list[int] = []
+    j = cols
+    for i in range(rows, 0, -1):
+        while j > i and best[i][j - 1] >= best[i][j]:
+            j -= 1  # the same score is reachable with an earlier position
+        slots.append(j - 1)
+        j -= 1
+    return slots[::-1]
 
 
 def align(references: Sequence[str], hypotheses: Sequence[str]) -> list[Alignment]:

@@ -107,7 +107,10 @@ def test_confusions_table() -> None:
 
 def test_benchmark_test_shows_one_model_and_its_worst_utterances() -> None:
     text = render_summary(benchmark_test())
-    assert "Benchmark model **base 20241218**: WER **59.09 %**." in text
+    assert (
+        "Benchmark model **base 20241218**: WER **59.09 %**. "
+        "This is now the benchmark that new models must beat." in text
+    )
     assert "| | Benchmark: base 20241218 |" in text
     assert "New model" not in text
     assert "### Utterances with the most errors (4 of 4)" in text
@@ -118,6 +121,22 @@ def test_benchmark_test_shows_one_model_and_its_worst_utterances() -> None:
 def test_deploy_headline() -> None:
     report = train_and_gate(mode=Mode.DEPLOY, utterances=(), gate=None, significance=None)
     assert "Deployed model **custom abc1234**: recorded WER **17.39 %**." in render_summary(report)
+
+
+def test_deploy_without_scores_has_no_empty_table() -> None:
+    report = train_and_gate(
+        mode=Mode.DEPLOY,
+        candidate_model=None,
+        candidate_service=None,
+        benchmark_service=None,
+        utterances=(),
+        gate=None,
+        significance=None,
+    )
+    text = render_summary(report)
+    assert "Deployed model **base 20241218**." in text
+    assert "### Scores" not in text
+    assert "### WER history" in text and "### Links" in text
 
 
 def test_normalizer_links_commit_and_run() -> None:

@@ -142,3 +142,14 @@ def test_context_keeps_short_stretches_and_shows_the_start_of_a_correct_text() -
     )
     correct = align(["a b c d e f g h i"], ["a b c d e f g h i"])[0]
     assert render_alignment(correct, context=2) == "REF: a b c d e \u2026\nHYP: a b c d e \u2026"
+
+
+def test_remaining_word_goes_under_the_most_similar_word() -> None:
+    assert _one("one two three", "tree") == (
+        "REF: one two three\nHYP: *** *** tree\n     D   D   S"
+    )
+    assert _one("x", "a b x2 c") == "REF: * * x  *\nHYP: a b x2 c\n     I I S  I"
+
+
+def test_dissimilar_words_fill_from_the_start() -> None:
+    assert _one("a b c d e", "z") == "REF: a b c d e\nHYP: z * * * *\n     S D D D D"
