@@ -15,7 +15,8 @@ Rules of `nfkc-casefold-nopunct-v1`, in order:
    ( ) [ ] « » & % @ # ...) becomes a space, so "well-known" is two words and "AT&T"
    is "at t". Symbols (categories `S*`: $ + = © ...) and combining marks (the vowel
    signs of Indic scripts) are kept: they are part of words.
-5. Whitespace of any kind collapses to one space; leading/trailing space is removed.
+5. Byte order marks (U+FEFF) are dropped; zero-width spaces (U+200B) separate words.
+6. Whitespace of any kind collapses to one space; leading/trailing space is removed.
 """
 
 from __future__ import annotations
@@ -26,7 +27,8 @@ __all__ = ["NORMALIZER_NAME", "normalize"]
 
 NORMALIZER_NAME = "nfkc-casefold-nopunct-v1"
 
-_APOSTROPHES = frozenset("'\u2019\u2018\u02bc")
+_DROPPED = frozenset("'\u2019\u2018\u02bc\ufeff")  # apostrophes, byte order mark
+_SEPARATORS = frozenset("\u200b")
 
 
 class _PunctuationTable(dict[int, str | None]):
@@ -39,9 +41,9 @@ class _PunctuationTable(dict[int, str | None]):
     def __missing__(self, codepoint: int) -> str | None:
         char = chr(codepoint)
         value: str | None
-        if char in _APOSTROPHES:
+        if char in _DROPPED:
             value = None
-        elif unicodedata.category(char).startswith("P"):
+        elif char in _SEPARATORS or unicodedata.category(char).startswith("P"):
             value = " "
         else:
             value = char

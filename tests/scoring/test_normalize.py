@@ -6,6 +6,8 @@ import pytest
 
 from speech_action.scoring import NORMALIZER_NAME, normalize
 
+_PERSIAN_WITH_ZWNJ = "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+
 
 @pytest.mark.parametrize(
     ("text", "expected"),
@@ -30,6 +32,12 @@ from speech_action.scoring import NORMALIZER_NAME, normalize
         ("", ""),
         (" ... ", ""),
         ("\u00abbonjour\u00bb", "bonjour"),
+        ("\ufeffHello", "hello"),
+        ("\u0e2a\u0e27\u0e31\u0e2a\u200b\u0e14\u0e35", "\u0e2a\u0e27\u0e31\u0e2a \u0e14\u0e35"),
+        (
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+            "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645",
+        ),
     ],
 )
 def test_vectors(text: str, expected: str) -> None:
