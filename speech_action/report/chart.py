@@ -23,7 +23,7 @@ def history_chart(history: Sequence[HistoryPoint], *, limit: int = HISTORY_POINT
     points = sorted(history, key=lambda p: p.time)[-limit:]
     if not points:
         return None
-    labels = ", ".join(f'"{_label(p)}"' for p in points)
+    labels = ", ".join(f'"{label}"' for label in _unique([_label(p) for p in points]))
     values = ", ".join(f"{p.wer_percent:.2f}" for p in points)
     top = _axis_top(max(p.wer_percent for p in points))
     return "\n".join(
@@ -37,6 +37,16 @@ def history_chart(history: Sequence[HistoryPoint], *, limit: int = HISTORY_POINT
             "```",
         ]
     )
+
+
+def _unique(labels: Sequence[str]) -> list[str]:
+    """Two benchmarks of one commit on one day would share a label; number the repeats."""
+    seen: dict[str, int] = {}
+    unique = []
+    for label in labels:
+        seen[label] = seen.get(label, 0) + 1
+        unique.append(label if seen[label] == 1 else f"{label} {seen[label]}")
+    return unique
 
 
 def _label(point: HistoryPoint) -> str:

@@ -183,27 +183,32 @@ def _clip_lines(text: str, max_bytes: int) -> str:
 
 
 def confusions(report: Report, analysis: Analysis, limit: int) -> str | None:
-    """Most frequent confusions of the model under test, with the benchmark's count."""
+    """Most frequent confusions. With two models, both counts side by side, ranked by the
+    new model's count and then the benchmark's, so confusions the new model fixed
+    (`sharjah -> shar jah`: 0 now, 5 before) show too."""
     comparison = analysis.comparison
     if comparison is None:
         return None
-    top = comparison.candidate.confusions(limit)
-    if not top:
+    if comparison.same_hypotheses:
+        rows = [
+            f"| {_phrase(c.reference, c.hypothesis)} | {c.count} |"
+            for c in comparison.candidate.confusions(limit)
+        ]
+        header = "| Reference | Recognized as | Count |\n|---|---|---:|"
+    else:
+        new = confusion_counts(comparison.candidate.alignments)
+        old = confusion_counts(comparison.benchmark.alignments)
+        ranked = sorted(new.keys() | old.keys(), key=lambda k: (-new[k], -old[k], k))
+        rows = [f"| {_phrase(*k)} | {new[k]} | {old[k]} |" for k in ranked[:limit]]
+        header = "| Reference | Recognized as | New model | Benchmark |\n|---|---|---:|---:|"
+    if not rows:
         return None
-    both = not comparison.same_hypotheses
-    benchmark_counts = confusion_counts(comparison.benchmark.alignments) if both else None
-    header = "| Reference | Recognized as | Count |" + (" Benchmark |" if both else "")
-    rule = "|---|---|---:|" + ("---:|" if both else "")
-    rows = []
-    for c in top:
-        row = (
-            f"| {escape_cell(c.reference, empty='*(inserted)*')} "
-            f"| {escape_cell(c.hypothesis, empty='*(deleted)*')} | {c.count} |"
-        )
-        if benchmark_counts is not None:
-            row += f" {benchmark_counts.get((c.reference, c.hypothesis), 0)} |"
-        rows.append(row)
-    return "\n".join(["### Most frequent confusions", "", header, rule, *rows])
+    return "\n".join(["### Most frequent confusions", "", header, *rows])
+
+
+def _phrase(reference: str, hypothesis: str) -> str:
+    ref = escape_cell(reference, empty="*(inserted)*")
+    return f"{ref} | {escape_cell(hypothesis, empty='*(deleted)*')}"
 
 
 def links(report: Report, *, compact: bool) -> str | None:

@@ -98,11 +98,29 @@ def test_markdown_specials_in_confusions_are_escaped() -> None:
     assert "| \\`c\\` | \\`c \\` | 1 | 0 |" in text
 
 
-def test_confusions_table() -> None:
+def test_confusions_table_ranks_new_model_then_benchmark() -> None:
     text = render_summary(train_and_gate())
-    assert "| Reference | Recognized as | Count | Benchmark |" in text
-    benchmark_only = render_summary(train_and_gate(utterances=(train_and_gate().utterances[0],)))
-    assert "Most frequent confusions" not in benchmark_only  # candidate made no error there
+    assert (
+        "### Most frequent confusions\n\n"
+        "| Reference | Recognized as | New model | Benchmark |\n"
+        "|---|---|---:|---:|\n"
+        "| &lt;script&gt;alert 1 &lt; script&gt; | &lt;script&gt; now | 1 | 0 |\n"
+        "| &lt;script&gt;alert 1 &lt; script&gt; \\| now | script alert | 0 | 1 |\n"
+        "| \\`x\\` | x | 0 | 1 |\n"
+        "| sat | sit down | 0 | 1 |\n"
+        "| sharjah | shar jah | 0 | 1 |\n"
+        "| the | a | 0 | 1 |\n"
+    ) in text
+
+
+def test_confusions_the_new_model_fixed_are_shown() -> None:
+    text = render_summary(train_and_gate(utterances=(train_and_gate().utterances[0],)))
+    assert "| sharjah | shar jah | 0 | 1 |" in text
+
+
+def test_no_errors_no_confusions_table() -> None:
+    same = Utterance("s.wav", "all right", "all right", "all right")
+    assert "Most frequent confusions" not in render_summary(train_and_gate(utterances=(same,)))
 
 
 def test_benchmark_test_shows_one_model_and_its_worst_utterances() -> None:
@@ -214,6 +232,13 @@ def test_history_chart_keeps_the_latest_points_in_time_order() -> None:
     assert '    x-axis ["11-19 02_abcd", "11-20 01_abcd", "11-21 00_abcd"]' in chart
     assert "    line [2.00, 1.00, 0.00]" in chart
     assert history_chart([]) is None
+
+
+def test_history_chart_labels_are_unique() -> None:
+    points = [HistoryPoint(time=NOW, commit="0123456", wer_percent=w) for w in (9.0, 5.0, 4.0)]
+    chart = history_chart(points)
+    assert chart is not None
+    assert '    x-axis ["11-21 0123456", "11-21 0123456 2", "11-21 0123456 3"]' in chart
 
 
 def test_no_history_no_chart() -> None:
