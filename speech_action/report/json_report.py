@@ -37,6 +37,8 @@ def to_json(report: Report, *, now: datetime | None = None) -> dict[str, Any]:
     analysis = analyze(report, now=now)
     data: dict[str, Any] = {"schema_version": SCHEMA_VERSION}
     data.update(report.model_dump(mode="json"))
+    if report.significance is not None:  # a property, so not in the dump; readers want it
+        data["significance"]["significant"] = report.significance.significant
     data["derived_warnings"] = list(analysis.warnings)
     comparison = analysis.comparison
     if comparison is None:
@@ -68,6 +70,10 @@ def from_json(data: Mapping[str, Any]) -> Report:
             f"{SCHEMA_VERSION}. Re-create the report with the matching action version."
         )
     fields = {k: v for k, v in data.items() if k in Report.model_fields}
+    if isinstance(fields.get("significance"), Mapping):
+        fields["significance"] = {
+            k: v for k, v in fields["significance"].items() if k != "significant"
+        }
     try:
         return Report.model_validate(fields)
     except ValidationError as exc:

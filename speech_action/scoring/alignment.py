@@ -124,9 +124,9 @@ def _layout(refs: Sequence[str], hyps: Sequence[str]) -> list[Column]:
     most like, in order (`sat` over `sit`, `sharjah` over `shar`), as a person would
     read it."""
     short, long_ = (refs, hyps) if len(refs) <= len(hyps) else (hyps, refs)
-    if len(short) * len(long_) <= _LAYOUT_SEARCH_LIMIT:
+    if len(short) < len(long_) and len(short) * len(long_) <= _LAYOUT_SEARCH_LIMIT:
         slots = _best_slots(short, long_)
-    else:  # quadratic search; long regions (a missing hypothesis) keep jiwer's order
+    else:  # all substitutions, or too long for the quadratic search: in order
         slots = list(range(len(short)))
     padded = [""] * len(long_)
     for word, slot in zip(short, slots, strict=True):

@@ -19,6 +19,7 @@ def test_schema_version_and_inputs() -> None:
     assert data["gate"]["improved"] is True
     assert data["gate"]["reason"].startswith("WER fell 34.78 points")
     assert data["significance"]["seed"] == 20240607
+    assert data["significance"]["significant"] is True
     assert data["generated_at"] == "2026-11-21T09:30:00Z"
 
 
