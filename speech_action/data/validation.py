@@ -189,8 +189,9 @@ def _check_text_dataset(dataset: DataSet, limits: Limits, reader: DataReader) ->
         if data_file.size == 0:
             sink.add(None, f"the file is empty; add {what} or remove the file")
         elif data_file.size > limit:
-            sink.add(None, f"the file is too large: {_size(data_file.size)}, and the service "
-                     f"accepts at most {_size(limit)} of {what}; shorten or split it")
+            size, most = _sizes(data_file.size, limit)
+            sink.add(None, f"the file is too large: {size}, and the service "
+                     f"accepts at most {most} of {what}; shorten or split it")
         else:
             try:
                 with reader.open(data_file) as stream:
@@ -204,6 +205,13 @@ def _check_text_dataset(dataset: DataSet, limits: Limits, reader: DataReader) ->
             f"the {what} files together are {_size(total)}, and they are uploaded as one "
             f"dataset of at most {_size(limit)}; shorten them or remove some")))
     return problems
+
+
+def _sizes(size: int, limit: int) -> tuple[str, str]:
+    """Both sizes, in bytes when rounding would make them look equal (1.0 MiB > 1.0 MiB)."""
+    if _size(size) == _size(limit):
+        return f"{size:,} bytes", f"{limit:,} bytes"
+    return _size(size), _size(limit)
 
 
 def _size(count: int) -> str:
