@@ -295,3 +295,15 @@ def test_model_links_in_table_headers() -> None:
         "| | Benchmark: [base 20241218](https://eastus.example/models/base-1) | New model: a\\|b |"
         in (render_summary(report))
     )
+
+
+def test_file_and_model_names_are_escaped() -> None:
+    odd = Utterance("<b>x</b>.wav", "one two", "one", "one two")
+    report = train_and_gate(
+        utterances=(odd,), benchmark_model=ModelInfo(name="</pre><script>x</script>")
+    )
+    text = render_summary(report)
+    assert "<code>&lt;b&gt;x&lt;/b&gt;.wav</code>" in text
+    assert "Benchmark (&lt;/pre&gt;&lt;script&gt;x&lt;/script&gt;):" in text
+    assert "| | Benchmark: &lt;/pre&gt;&lt;script&gt;x&lt;/script&gt; |" in text
+    assert "<script>" not in text and "</pre><" not in text
