@@ -5,6 +5,6 @@ import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from speech_action.cli import run_action  # noqa: E402  (the path must be set first)
+from speech_action.cli import run_action  # after the path is set, on purpose
 
 raise SystemExit(run_action(dict(os.environ)))

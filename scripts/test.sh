@@ -5,7 +5,7 @@ cd "$(dirname "$0")/.."
 bash scripts/setup.sh --dev
 
 echo "== ruff"
-.venv/bin/ruff check speech_action tests bench examples entrypoint.py
+.venv/bin/ruff check
 echo "== mypy --strict"
 .venv/bin/mypy
 echo "== pytest"
