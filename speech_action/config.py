@@ -37,11 +37,11 @@ from speech_action.config_values import (
     ApiVersion,
     Frozen,
     InvalidValue,
-    Mode,
     inside_workspace,
     parsers,
 )
 from speech_action.errors import ConfigError
+from speech_action.report.model import Mode
 from speech_action.scoring.gate import MinImprovement
 
 __all__ = [

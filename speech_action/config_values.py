@@ -11,7 +11,6 @@ import ipaddress
 import math
 import re
 from collections.abc import Callable
-from enum import StrEnum
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
@@ -19,14 +18,8 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from speech_action.errors import ConfigError
+from speech_action.report.model import Mode
 from speech_action.scoring.gate import MinImprovement, parse_min_improvement
-
-
-class Mode(StrEnum):
-    BENCHMARK_TEST = "benchmark-test"
-    TRAIN_AND_GATE = "train-and-gate"
-    DEPLOY = "deploy"
-
 
 ApiVersion = Literal["2025-10-15", "2024-11-15", "v3.2"]
 API_VERSIONS: tuple[ApiVersion, ...] = ("2025-10-15", "2024-11-15", "v3.2")
