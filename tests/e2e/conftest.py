@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from speech_action.local.faults import FaultPlan
 from speech_action.local.recognition import EchoRecognizer
 from speech_action.local.server import LocalService, ObservedExchange, start_local_service
 from tests.support.openapi import ContractChecker, reference_missing_reason
@@ -23,15 +25,18 @@ class RecordingService:
     """The local service plus everything it was asked, each exchange checked against the
     version's OpenAPI description when the reference is beside the repository."""
 
-    def __init__(self, data_dir: Path, api_version: str = "2025-10-15") -> None:
+    def __init__(self, data_dir: Path, api_version: str = "2025-10-15", *,
+                 faults: FaultPlan | None = None, job_delay_s: float = 0.0) -> None:
         self.api_version = api_version
         self.exchanges: list[ObservedExchange] = []
+        # time.monotonic() when each exchange was answered, same order as `exchanges`.
+        self.times: list[float] = []
         self.violations: list[str] = []
         self._lock = threading.Lock()
         self.checker = None if reference_missing_reason() else ContractChecker(api_version)
         self.service: LocalService = start_local_service(
             data_dir, recognizer=EchoRecognizer(), request_observer=self._observe,
-            expected_key=SPEECH_KEY,
+            expected_key=SPEECH_KEY, faults=faults, job_delay_s=job_delay_s,
         )
 
     @property
@@ -52,6 +57,7 @@ class RecordingService:
     def _observe(self, exchange: ObservedExchange) -> None:
         with self._lock:
             self.exchanges.append(exchange)
+            self.times.append(time.monotonic())
         if self.checker is None or "/speechtotext/" not in exchange.url or exchange.status == 0:
             return
         try:
