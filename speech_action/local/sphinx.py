@@ -1,0 +1,165 @@
+"""The real offline recognizer of the local engine: pocketsphinx with its US English model.
+
+Base model: the stock acoustic model, language model and dictionary of the pocketsphinx
+wheel (nothing is downloaded). Training writes a custom model folder:
+
+- `words.dict`: the pronunciation dataset's words (phones derived from the spoken form)
+  and the related text's words no dictionary knows (letter-to-sound guesses);
+- `domain.arpa`: a trigram model of the related text (and acoustic transcripts);
+- `manifest.json`: what the model was built from, with content hashes.
+
+Recognition decodes each WAV in a pool of worker processes; every file is decoded
+independently (per-file cepstral normalization), so results do not depend on the
+number of workers or the order of the files.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import multiprocessing
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from pocketsphinx import get_model_path
+
+from speech_action.errors import SpeechActionError
+from speech_action.local.lm import arpa_vocabulary, build_arpa
+from speech_action.local.recognition import TrainingText
+from speech_action.local.sphinx_decode import SphinxEngine
+from speech_action.local.sphinx_lexicon import (
+    dictionary_word,
+    guess_pronunciations,
+    merge_phrases,
+    new_words,
+    read_dictionary,
+    tokens,
+)
+
+WORDS_FILE = "words.dict"
+DOMAIN_LM_FILE = "domain.arpa"
+MANIFEST_FILE = "manifest.json"
+MANIFEST_SCHEMA_VERSION = 1
+RECOGNIZER_NAME = "pocketsphinx-en-us"
+
+
+class ModelFolderError(SpeechActionError):
+    """A custom model folder is missing or incomplete."""
+
+
+def stock_dictionary() -> dict[str, str]:
+    return read_dictionary(Path(get_model_path("en-us/cmudict-en-us.dict")))
+
+
+def model_sentences(training: TrainingText) -> list[list[str]]:
+    """Tokenized related text, multi-word display forms joined into their word."""
+    phrases = [dictionary_word(display) for display, _ in training.pronunciations]
+    return [merge_phrases(tokens(s), phrases) for s in training.sentences if tokens(s)]
+
+
+def model_words(
+    training: TrainingText, sentences: list[list[str]], lexicon: dict[str, str]
+) -> dict[str, list[str]]:
+    """Words to add to the stock dictionary: pronunciations first, then text words."""
+    words = new_words(training.pronunciations, lexicon)
+    for word in sorted({w for sentence in sentences for w in sentence}):
+        if word not in lexicon and word not in words:
+            guessed = guess_pronunciations(word)
+            if guessed:
+                words[word] = guessed
+    return words
+
+
+def dictionary_text(words: dict[str, list[str]]) -> str:
+    """CMU dictionary format; the 2nd, 3rd... variant of a word is 'word(2)'..."""
+    lines = []
+    for word, variants in words.items():
+        for index, phones in enumerate(variants):
+            name = word if index == 0 else f"{word}({index + 1})"
+            lines.append(f"{name} {phones}\n")
+    return "".join(lines)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+class PocketSphinxRecognizer:
+    """`speech_action.local.recognition.Recognizer` backed by pocketsphinx."""
+
+    name = RECOGNIZER_NAME
+
+    def __init__(self, *, workers: int | None = None) -> None:
+        # Decoding is CPU-bound; one worker per core, at most.
+        self._workers = max(1, workers if workers is not None else (os.cpu_count() or 1))
+
+    def build_model(self, training: TrainingText, model_dir: Path) -> None:
+        """Write the custom model for `training` into `model_dir` (deterministic bytes)."""
+        lexicon = stock_dictionary()
+        sentences = model_sentences(training)
+        words = model_words(training, sentences, lexicon)
+        files = {WORDS_FILE: dictionary_text(words)}
+        if sentences:
+            files[DOMAIN_LM_FILE] = build_arpa(sentences)
+        manifest: dict[str, Any] = {
+            "schema_version": MANIFEST_SCHEMA_VERSION,
+            "recognizer": self.name,
+            "sentences": len(sentences),
+            "pronunciations": len(training.pronunciations),
+            "added_words": len(words),
+            "domain_vocabulary": len(arpa_vocabulary(files.get(DOMAIN_LM_FILE, ""))),
+            "files": {name: _sha256(text) for name, text in sorted(files.items())},
+        }
+        files[MANIFEST_FILE] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
+        model_dir.mkdir(parents=True, exist_ok=True)
+        for name, text in files.items():
+            _write_atomically(model_dir / name, text)
+
+    def recognize(self, model_dir: Path | None, wavs: Sequence[Path]) -> list[str]:
+        """One lower-case text per WAV, in the order given; model_dir None = base model."""
+        if model_dir is not None:
+            check_model_dir(model_dir)
+        if not wavs:
+            return []
+        workers = min(self._workers, len(wavs))
+        if workers == 1:
+            _init_worker(model_dir)
+            return [_transcribe(wav) for wav in wavs]
+        # spawn, not fork: the local service runs threads, which fork does not copy safely.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, context, _init_worker, (model_dir,)) as pool:
+            return list(pool.map(_transcribe, wavs, chunksize=1))
+
+
+def check_model_dir(model_dir: Path) -> None:
+    """Raise ModelFolderError unless `model_dir` holds a model built by build_model."""
+    missing = [n for n in (MANIFEST_FILE, WORDS_FILE) if not (model_dir / n).is_file()]
+    if missing:
+        raise ModelFolderError(
+            f"model folder {model_dir}: {', '.join(missing)} missing; the model was not "
+            "built or its files were removed; train the model again"
+        )
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(text, encoding="utf-8", newline="\n")
+    os.replace(temporary, path)
+
+
+_ENGINE: SphinxEngine | None = None
+
+
+def _init_worker(model_dir: Path | None) -> None:
+    """Load the decoder once per process (it takes about half a second)."""
+    global _ENGINE
+    _ENGINE = SphinxEngine(model_dir, words_file=WORDS_FILE, domain_lm_file=DOMAIN_LM_FILE)
+
+
+def _transcribe(wav: Path) -> str:
+    if _ENGINE is None:
+        raise RuntimeError("the recognizer worker was not initialized")
+    return _ENGINE.transcribe(wav).replace("_", " ")
