@@ -3,8 +3,9 @@
 import os
 import sys
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+# The guard matters: the local engine decodes in worker processes, which import this module.
+if __name__ == "__main__":
+    sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+    from speech_action.cli import run_action
 
-from speech_action.cli import run_action  # after the path is set, on purpose
-
-raise SystemExit(run_action(dict(os.environ)))
+    raise SystemExit(run_action(dict(os.environ)))
