@@ -116,7 +116,8 @@ def _update_or_create_endpoint(
             properties={"loggingEnabled": ctx.config.logging_enabled},
         ))
         ctx.log.info(f"created endpoint {endpoint.display_name}")
-    elif endpoint.model is not None and endpoint.model.id == model.id:
+    elif (endpoint.model is not None and endpoint.model.id == model.id
+          and endpoint.status != "Failed"):  # a Failed one serves nothing: PATCH it again
         ctx.log.info(f"endpoint {endpoint.display_name} already serves {model.display_name}")
     else:
         endpoint = ctx.client.update_endpoint_model(endpoint, model.self_url)
