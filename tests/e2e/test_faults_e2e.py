@@ -99,6 +99,21 @@ def test_transient_fault_on_a_list_and_on_a_create_is_survived_without_twins(
         assert posts == [expected_status, 201]
 
 
+def test_faults_while_uploading_blocks_are_retried_without_a_second_dataset(
+    make_service: MakeService, workspace: Path, tmp_path: Path
+) -> None:
+    # /blocks sees the PUT of the only block (dropped), its retry, then the commit (503).
+    service = make_service(FaultPlan(match="/blocks", first=("drop", "ok", "503")))
+    run = _ok(_run("benchmark-test", service, workspace, tmp_path / "step"))
+    assert service.service.stats.faults == {"drop": 1, "503": 1}
+    [dataset_id] = _created(service, "datasets")
+    puts = [e for e in service.writes() if e.method == "PUT"]
+    assert [e.status for e in puts] == [0, 201] and puts[0].body == puts[1].body
+    commits = [e.status for e in service.writes() if e.url.split("?")[0].endswith(":commit")]
+    assert commits == [503, 200]
+    assert dataset_id in puts[0].url and "/evaluations/" in run.outputs["evaluation"]
+
+
 def test_the_client_never_waits_less_than_retry_after(
     make_service: MakeService, workspace: Path, tmp_path: Path
 ) -> None:
@@ -224,6 +239,13 @@ def test_a_training_that_never_finishes_stops_at_timeout_minutes(
     deploy_errors = deploy.annotations("error")
     assert len(deploy_errors) == 1 and f"model {model_name}" in deploy_errors[0]
     assert [e for e in service.writes() if "/endpoints" in e.url] == []
+
+    # As the message says: a re-run (here once the job can finish) resumes that training.
+    service.service.stop()
+    healthy = make_service()
+    again = _ok(_run("train-and-gate", healthy, workspace, tmp_path / "again"))
+    assert again.outputs["model-id"] == model_url.split("?")[0].rsplit("/", 1)[-1]
+    assert healthy.creates("models") == [] and healthy.creates("datasets") == []
 
 
 def test_an_endpoint_that_never_finishes_stops_at_timeout_minutes(

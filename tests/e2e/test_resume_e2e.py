@@ -164,6 +164,24 @@ def test_a_run_cancelled_while_evaluating_resumes_the_same_evaluation(
     assert (workspace / ".speech-records" / "benchmark.json").exists()
 
 
+def test_a_cancel_during_a_pending_request_ends_at_once_with_the_note(
+    make_service: Callable[[FaultPlan | None], RecordingService], workspace: Path,
+    tmp_path: Path,
+) -> None:
+    # The base-model lookup hangs for 20 s; the run must not wait for it once cancelled.
+    slow_s = 20.0
+    service = make_service(FaultPlan(match="/models/base", every_nth={1: "slow"},
+                                     slow_response_s=slow_s))
+    started = time.monotonic()
+    killed = _run_and_kill("benchmark-test", service, workspace, tmp_path / "killed",
+                           lambda: service.service.stats.faults["slow"] > 0, signal.SIGTERM)
+    assert time.monotonic() - started < slow_s / 2
+    assert killed.returncode == 128 + signal.SIGTERM
+    assert "speech-action was cancelled" in killed.summary
+    assert killed.outputs.get("improved") == "false"
+    assert "Traceback" not in killed.stderr
+
+
 # ---- killed while deploying --------------------------------------------------------------
 
 def test_a_deploy_killed_midway_converges_on_the_next_run(
