@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.synthetic import make_test_set, raw_read_seconds
+from bench.synthetic import make_test_set, plain_copy_seconds, raw_read_seconds
 from speech_action.data import DataLayout, discover_test_data, validate
 from speech_action.errors import SpeechActionError
 
@@ -54,6 +54,7 @@ def packaging_and_validation(work: Path, files: int, total_bytes: int) -> dict[s
         before_s, _ = raw_read_seconds(testing)
         child, peak_mb = run_packaging_child(workspace, work)
         after_s, _ = raw_read_seconds(testing)
+        copy_s = plain_copy_seconds(testing, work / "plain-copy.bin")
         validation_s = _validation_seconds(workspace)
     finally:
         shutil.rmtree(workspace, ignore_errors=True)  # never leave the 1 GB set behind
@@ -69,6 +70,8 @@ def packaging_and_validation(work: Path, files: int, total_bytes: int) -> dict[s
         "raw_read_mb_s": round(size / MB / raw_s, 1),
         "packaging_mb_s": round(size / MB / packaging_s, 1),
         "packaging_vs_raw_read": round(raw_s / packaging_s, 3),
+        "plain_copy_mb_s": round(size / MB / copy_s, 1),
+        "packaging_vs_plain_copy": round(copy_s / packaging_s, 3),
         "packaging_peak_rss_mb": round(peak_mb, 1),
         "validation_s": round(validation_s, 3),
         "validation_files_s": round(files / validation_s, 1),

@@ -106,7 +106,9 @@ def scoring(n: int, runs: int = 3) -> dict[str, Any]:
     ours = best_of(runs, full)
     return {"scoring_utterances": n, "scoring_s": round(ours, 3), "bare_jiwer_s": round(bare, 3),
             "scoring_utterances_s": round(n / ours, 1),
-            "scoring_vs_bare_jiwer": round(ours / bare, 2)}
+            "scoring_vs_bare_jiwer": round(ours / bare, 2),
+            # The report aligns two models: one bare call per model is the fair floor.
+            "scoring_vs_bare_jiwer_per_model": round(ours / (2 * bare), 2)}
 
 
 def _command() -> list[str]:
