@@ -24,7 +24,7 @@ from speech_action.config import Config, ConfigError, ConfigErrors, load_config,
 from speech_action.data import DataValidationError
 from speech_action.errors import SpeechActionError
 from speech_action.gha import GitHubContext, Workflow
-from speech_action.github import pr_number_from_event, upsert_pr_comment
+from speech_action.github import GitHubError, pr_number_from_event, upsert_pr_comment
 from speech_action.modes import run_mode
 from speech_action.modes.context import ModeContext, ModeOutcome, RunInfo
 from speech_action.records import open_store
@@ -186,10 +186,16 @@ def _comment(config: Config, request: RunRequest, workflow: Workflow,
     number = pr_number_from_event(dict(request.event))
     if not config.comment or number is None or not request.context.repository:
         return
-    result = upsert_pr_comment(
-        request.context.api_url, request.context.repository, number,
-        render_pr_comment(outcome.report), _secret(config.github_token) or "",
-    )
+    try:
+        result = upsert_pr_comment(
+            request.context.api_url, request.context.repository, number,
+            render_pr_comment(outcome.report), _secret(config.github_token) or "",
+        )
+    except GitHubError as error:
+        # The evaluation, records and summary are done: a comment that cannot be written
+        # must not fail the gate (the summary shows the same report).
+        workflow.warning(f"the WER comment could not be written: {error}", title="PR comment")
+        return
     if result.warning:
         workflow.warning(result.warning, title="PR comment")
     elif result.url:
