@@ -6,6 +6,7 @@ wheel (nothing is downloaded). Training writes a custom model folder:
 - `words.dict`: the pronunciation dataset's words (phones derived from the spoken form)
   and the related text's words no dictionary knows (letter-to-sound guesses);
 - `domain.arpa`: a trigram model of the related text (and acoustic transcripts);
+- `domain.dict`: the pronunciations of the domain model's words;
 - `manifest.json`: what the model was built from, with content hashes.
 
 Recognition decodes each WAV in a pool of worker processes; every file is decoded
@@ -29,7 +30,7 @@ from pocketsphinx import get_model_path
 from speech_action.errors import SpeechActionError
 from speech_action.local.lm import arpa_vocabulary, build_arpa
 from speech_action.local.recognition import TrainingText
-from speech_action.local.sphinx_decode import SphinxEngine
+from speech_action.local.sphinx_decode import ModelFiles, SphinxEngine
 from speech_action.local.sphinx_lexicon import (
     dictionary_word,
     guess_pronunciations,
@@ -41,6 +42,7 @@ from speech_action.local.sphinx_lexicon import (
 
 WORDS_FILE = "words.dict"
 DOMAIN_LM_FILE = "domain.arpa"
+DOMAIN_DICT_FILE = "domain.dict"
 MANIFEST_FILE = "manifest.json"
 MANIFEST_SCHEMA_VERSION = 1
 RECOGNIZER_NAME = "pocketsphinx-en-us"
@@ -50,7 +52,7 @@ class ModelFolderError(SpeechActionError):
     """A custom model folder is missing or incomplete."""
 
 
-def stock_dictionary() -> dict[str, str]:
+def stock_dictionary() -> dict[str, list[str]]:
     return read_dictionary(Path(get_model_path("en-us/cmudict-en-us.dict")))
 
 
@@ -61,7 +63,7 @@ def model_sentences(training: TrainingText) -> list[list[str]]:
 
 
 def model_words(
-    training: TrainingText, sentences: list[list[str]], lexicon: dict[str, str]
+    training: TrainingText, sentences: list[list[str]], lexicon: dict[str, list[str]]
 ) -> dict[str, list[str]]:
     """Words to add to the stock dictionary: pronunciations first, then text words."""
     words = new_words(training.pronunciations, lexicon)
@@ -71,6 +73,18 @@ def model_words(
             if guessed:
                 words[word] = guessed
     return words
+
+
+def domain_words(
+    vocabulary: list[str], added: dict[str, list[str]], lexicon: dict[str, list[str]]
+) -> dict[str, list[str]]:
+    """Pronunciations of the domain model's words: added ones first, then the stock ones."""
+    entries = {}
+    for word in vocabulary:
+        variants = added.get(word) or lexicon.get(word)
+        if variants:
+            entries[word] = variants
+    return entries
 
 
 def dictionary_text(words: dict[str, list[str]]) -> str:
@@ -103,7 +117,10 @@ class PocketSphinxRecognizer:
         words = model_words(training, sentences, lexicon)
         files = {WORDS_FILE: dictionary_text(words)}
         if sentences:
-            files[DOMAIN_LM_FILE] = build_arpa(sentences)
+            arpa = build_arpa(sentences)
+            vocabulary = arpa_vocabulary(arpa)
+            files[DOMAIN_LM_FILE] = arpa
+            files[DOMAIN_DICT_FILE] = dictionary_text(domain_words(vocabulary, words, lexicon))
         manifest: dict[str, Any] = {
             "schema_version": MANIFEST_SCHEMA_VERSION,
             "recognizer": self.name,
@@ -136,12 +153,33 @@ class PocketSphinxRecognizer:
 
 def check_model_dir(model_dir: Path) -> None:
     """Raise ModelFolderError unless `model_dir` holds a model built by build_model."""
-    missing = [n for n in (MANIFEST_FILE, WORDS_FILE) if not (model_dir / n).is_file()]
+    required = [MANIFEST_FILE, WORDS_FILE]
+    if (model_dir / DOMAIN_LM_FILE).exists():
+        required.append(DOMAIN_DICT_FILE)
+    missing = [name for name in required if not (model_dir / name).is_file()]
     if missing:
         raise ModelFolderError(
             f"model folder {model_dir}: {', '.join(missing)} missing; the model was not "
             "built or its files were removed; train the model again"
         )
+
+
+def read_manifest(model_dir: Path) -> dict[str, Any]:
+    """The manifest of a model folder built by build_model."""
+    check_model_dir(model_dir)
+    path = model_dir / MANIFEST_FILE
+    try:
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelFolderError(
+            f"{path}: not a readable JSON manifest ({exc}); train the model again"
+        ) from exc
+    if not isinstance(manifest, dict) or manifest.get("schema_version") != MANIFEST_SCHEMA_VERSION:
+        raise ModelFolderError(
+            f"{path}: not a version {MANIFEST_SCHEMA_VERSION} manifest of this recognizer; "
+            "train the model again"
+        )
+    return manifest
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -156,7 +194,16 @@ _ENGINE: SphinxEngine | None = None
 def _init_worker(model_dir: Path | None) -> None:
     """Load the decoder once per process (it takes about half a second)."""
     global _ENGINE
-    _ENGINE = SphinxEngine(model_dir, words_file=WORDS_FILE, domain_lm_file=DOMAIN_LM_FILE)
+    files = (
+        None
+        if model_dir is None
+        else ModelFiles(
+            words=model_dir / WORDS_FILE,
+            domain_lm=model_dir / DOMAIN_LM_FILE,
+            domain_dict=model_dir / DOMAIN_DICT_FILE,
+        )
+    )
+    _ENGINE = SphinxEngine(files)
 
 
 def _transcribe(wav: Path) -> str:

@@ -1,26 +1,25 @@
 """One pocketsphinx decoder, loaded once per worker process, that transcribes WAV files.
 
 Base model: the stock US English model of the pocketsphinx wheel. Custom model: the
-same decoder with the model's words added to the dictionary (and so, with a small
-unigram probability, to the base language model) and a second search over the domain
-language model; each utterance is decoded with both and the better hypothesis under the
-mixture of both models wins (see `sphinx_rescore`).
+model's words added to the dictionary (and so, with a small unigram probability, to the
+base language model), plus a search with the domain language model; each utterance is
+decoded with both and the better hypothesis under the mixture of both models wins (see
+`sphinx_rescore`).
 """
 
 from __future__ import annotations
 
 import wave
 from array import array
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pocketsphinx import Decoder, NGramModel, get_model_path
+from pocketsphinx import Decoder, get_model_path
 
 from speech_action.errors import SpeechActionError
 from speech_action.local.sphinx_rescore import Candidate, best_candidate
 
-BASE_SEARCH = "_default"  # pocketsphinx's name for the search built from the config
-DOMAIN_SEARCH = "domain"
 SAMPLE_RATE = 16000
 # pocketsphinx keeps search scores in log units shifted right by SENSCR_SHIFT (10 bits).
 _SCORE_SHIFT = 10
@@ -86,54 +85,62 @@ def read_words(path: Path) -> list[tuple[str, str]]:
     return entries
 
 
-class SphinxEngine:
-    """A loaded decoder; `model_dir` None is the base model."""
+@dataclass(frozen=True)
+class ModelFiles:
+    """The files of a custom model folder the decoders read."""
 
-    def __init__(self, model_dir: Path | None, *, words_file: str, domain_lm_file: str) -> None:
-        self._decoder = Decoder(**decoder_options())
+    words: Path  # added words, CMU dictionary format
+    domain_lm: Path  # ARPA domain model (absent without related text)
+    domain_dict: Path  # pronunciations of the domain model's words only
+
+
+class SphinxEngine:
+    """Loaded decoders for one model; `files` None is the base model.
+
+    A custom model uses three decoders: the base search (stock dictionary and language
+    model plus the added words), the domain search (the domain model over a dictionary
+    of its own words: pocketsphinx builds an n-gram search over the 135,000-word stock
+    dictionary and a small model slowly, 5 to 20 s), and a forced aligner that scores
+    every senone in every frame, so that acoustic scores of different hypotheses of one
+    utterance share one normalization and can be compared (the searches skip that: it
+    costs them a quarter of their time).
+    """
+
+    def __init__(self, files: ModelFiles | None) -> None:
+        self._base = Decoder(**decoder_options())
+        self._domain: Decoder | None = None
         self._aligner: Decoder | None = None
-        if model_dir is None:
+        if files is None:
             return
-        entries = read_words(model_dir / words_file)
-        _add_words(self._decoder, entries)
-        domain = model_dir / domain_lm_file
-        if domain.exists():
-            config, logmath = self._decoder.config, self._decoder.logmath
-            self._decoder.add_lm(DOMAIN_SEARCH, NGramModel(config, logmath, str(domain)))
-            # A second decoder for forced alignment scores every senone in every frame,
-            # so acoustic scores of different hypotheses share one normalization and can
-            # be compared (the searches skip that: it costs a quarter of their time).
-            self._aligner = Decoder(**{**decoder_options(), "lm": str(domain), "compallsen": True})
+        entries = read_words(files.words)
+        _add_words(self._base, entries)
+        if files.domain_lm.exists():
+            domain_options = {"lm": str(files.domain_lm), "dict": str(files.domain_dict)}
+            self._domain = Decoder(**{**decoder_options(), **domain_options})
+            self._aligner = Decoder(**{**decoder_options(), "compallsen": True})
             _add_words(self._aligner, entries)
 
     def transcribe(self, wav: Path) -> str:
         """Lower-case words of the best hypothesis ('' for silence)."""
         audio = read_pcm16(wav)
-        base = self._decode(BASE_SEARCH, audio)
-        if self._aligner is None:
+        base = _decode(self._base, audio)
+        if self._domain is None:
             return base
-        domain = self._decode(DOMAIN_SEARCH, audio)
-        texts = list(dict.fromkeys(t for t in (base, domain) if t))
+        texts = list(dict.fromkeys(t for t in (base, _decode(self._domain, audio)) if t))
         if len(texts) <= 1:
             return texts[0] if texts else ""
         candidates = [self._candidate(text, audio) for text in texts]
-        config = self._decoder.config
-        lw, log_wip = float(config["lw"]), float(self._decoder.logmath.log(config["wip"]))
+        config = self._base.config
+        lw, log_wip = float(config["lw"]), float(self._base.logmath.log(config["wip"]))
         return " ".join(best_candidate(candidates, lw=lw, log_wip=log_wip).words)
-
-    def _decode(self, search: str, audio: bytes) -> str:
-        self._decoder.activate_search(search)
-        _run(self._decoder, audio)
-        hyp = self._decoder.hyp()
-        return " ".join(hyp.hypstr.split()) if hyp is not None else ""
 
     def _candidate(self, text: str, audio: bytes) -> Candidate:
         words = tuple(text.split())
         return Candidate(
             words=words,
             acoustic=self._acoustic_score(text, audio),
-            base_lm=self._lm_scores(BASE_SEARCH, words),
-            domain_lm=self._lm_scores(DOMAIN_SEARCH, words),
+            base_lm=_lm_scores(self._base, words),
+            domain_lm=_lm_scores(self._domain, words),
         )
 
     def _acoustic_score(self, text: str, audio: bytes) -> float:
@@ -147,20 +154,29 @@ class SphinxEngine:
         score: int = self._aligner.logmath.log(hyp.score)
         return float(score << _SCORE_SHIFT)
 
-    def _lm_scores(self, search: str, words: tuple[str, ...]) -> tuple[float, ...]:
-        """Unweighted trigram log probability of each word and of </s>."""
-        model = self._decoder.get_lm(search)
-        sequence = ["<s>", *words, "</s>"]
-        return tuple(
-            float(model.prob(list(reversed(sequence[max(0, i - 2) : i + 1]))))
-            for i in range(1, len(sequence))
-        )
+
+def _lm_scores(decoder: Decoder | None, words: tuple[str, ...]) -> tuple[float, ...]:
+    """Unweighted trigram log probability of each word and of </s> (in log units)."""
+    assert decoder is not None
+    model = decoder.get_lm()
+    sequence = ["<s>", *words, "</s>"]
+    # NGramModel.prob takes the word first, then its history, most recent first.
+    return tuple(
+        float(model.prob(list(reversed(sequence[max(0, i - 2) : i + 1]))))
+        for i in range(1, len(sequence))
+    )
 
 
 def _add_words(decoder: Decoder, entries: list[tuple[str, str]]) -> None:
     for index, (word, phones) in enumerate(entries):
         # Rebuilding the search after every word is slow; once after the last is enough.
         decoder.add_word(word, phones, update=index == len(entries) - 1)
+
+
+def _decode(decoder: Decoder, audio: bytes) -> str:
+    _run(decoder, audio)
+    hyp = decoder.hyp()
+    return " ".join(hyp.hypstr.split()) if hyp is not None else ""
 
 
 def _run(decoder: Decoder, audio: bytes) -> None:

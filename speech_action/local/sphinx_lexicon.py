@@ -16,7 +16,7 @@ from pathlib import Path
 
 from speech_action.errors import SpeechActionError
 
-Lexicon = Mapping[str, str]  # word -> space-separated ARPAbet phones
+Lexicon = Mapping[str, Sequence[str]]  # word -> its pronunciations (ARPAbet phones)
 
 _WORD_RE = re.compile(r"[a-z0-9]+(?:['_][a-z0-9]+)*")
 _VOWELS = frozenset("aeiouy")
@@ -99,13 +99,14 @@ class PronunciationError(SpeechActionError):
     """A pronunciation entry cannot be turned into phones."""
 
 
-def read_dictionary(path: Path) -> dict[str, str]:
-    """The first pronunciation of each word of a CMU-style dictionary file."""
-    lexicon: dict[str, str] = {}
+def read_dictionary(path: Path) -> dict[str, list[str]]:
+    """The pronunciations of each word of a CMU-style dictionary file ("word(2)" lines
+    are the second pronunciation of "word"), in file order."""
+    lexicon: dict[str, list[str]] = {}
     for line in path.read_text(encoding="utf-8").splitlines():
         word, _, phones = line.partition(" ")
-        if phones and "(" not in word:
-            lexicon.setdefault(word, phones.strip())
+        if phones.strip():
+            lexicon.setdefault(word.partition("(")[0], []).append(phones.strip())
     return lexicon
 
 
@@ -165,7 +166,9 @@ def spoken_to_phones(spoken: str, lexicon: Lexicon, *, where: str) -> list[str]:
         known = lexicon.get(word)
         if len(word) == 1 and word.isalpha():
             known = lexicon.get(f"{word}.", known)  # a letter said by name: "a." is EY
-        choices.append([known] if known else letters_to_phones(word))
+        # The first, most common pronunciation of a known word: the dictionary's
+        # variants of short syllables are often abbreviations ("ba" is also B IY EY).
+        choices.append([known[0]] if known else letters_to_phones(word))
     variants = _combine(choices)
     if not variants[0]:
         raise PronunciationError(

@@ -1,0 +1,113 @@
+"""The pocketsphinx recognizer decoding the example's real audio (examples/sharjah).
+
+Most tests decode two or three WAVs (a few seconds each). The last one,
+`test_SLOW_acceptance_figures_on_the_full_example`, trains on the example and decodes
+all 30 WAVs with both models: about a minute on two cores.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from pathlib import Path
+from types import ModuleType
+
+import pytest
+
+from speech_action.local.recognition import TrainingText
+from speech_action.local.sphinx import PocketSphinxRecognizer, read_manifest
+
+EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sharjah"
+DOMAIN = EXAMPLE / "testing_data"
+GENERAL = EXAMPLE / "general_testing_data"
+
+
+def _measure_script() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("sharjah_measure", EXAMPLE / "measure.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def example_training() -> TrainingText:
+    training: TrainingText = _measure_script().training_text(EXAMPLE / "training_data")
+    return training
+
+
+def test_base_model_recognizes_example_wavs() -> None:
+    recognizer = PocketSphinxRecognizer(workers=1)
+    wavs = [GENERAL / "general02.wav", GENERAL / "general03.wav", DOMAIN / "domain11.wav"]
+    assert recognizer.recognize(None, wavs) == [
+        "please call me when you get home",
+        "i left my keys on the kitchen table",
+        # The story of the example: the base model does not know "Sharjah" or "souk".
+        "charger has many museums and a beautiful old soup",
+    ]
+    assert recognizer.recognize(None, []) == []
+
+
+def test_a_pronunciation_adds_a_word(tmp_path: Path) -> None:
+    training = TrainingText(sentences=[], pronunciations=[("Sharjah", "shar jah")])
+    recognizer = PocketSphinxRecognizer(workers=1)
+    recognizer.build_model(training, tmp_path)
+    assert (tmp_path / "words.dict").read_text() == (
+        "sharjah SH AA R JH AA\nsharjah(2) SH AA R JH AH\n"
+    )
+    assert not (tmp_path / "domain.arpa").exists()  # no related text: no domain model
+    [text] = recognizer.recognize(tmp_path, [DOMAIN / "domain13.wav"])
+    assert "sharjah" in text.split()
+
+
+def test_a_multi_word_display_form_is_recognized_as_its_words(tmp_path: Path) -> None:
+    training = TrainingText(
+        sentences=["The beach at Khor Fakkan is quiet.", "Khor Fakkan beach in the morning."],
+        pronunciations=[("Khor Fakkan", "kor fak kan")],
+    )
+    recognizer = PocketSphinxRecognizer(workers=1)
+    recognizer.build_model(training, tmp_path)
+    [text] = recognizer.recognize(tmp_path, [DOMAIN / "domain17.wav"])
+    assert text.startswith("khor fakkan ")
+
+
+def test_build_model_is_deterministic(tmp_path: Path, example_training: TrainingText) -> None:
+    recognizer = PocketSphinxRecognizer(workers=1)
+    recognizer.build_model(example_training, tmp_path / "one")
+    recognizer.build_model(example_training, tmp_path / "two")
+    names = sorted(p.name for p in (tmp_path / "one").iterdir())
+    assert names == ["domain.arpa", "domain.dict", "manifest.json", "words.dict"]
+    for name in names:
+        assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
+    manifest = json.loads((tmp_path / "one" / "manifest.json").read_text())
+    assert manifest == read_manifest(tmp_path / "one")
+    assert manifest["sentences"] == len(example_training.sentences)
+    assert manifest["pronunciations"] == 11
+    words = (tmp_path / "one" / "words.dict").read_text().splitlines()
+    assert "godrive G OW D R AY V" in words
+
+
+def test_results_do_not_depend_on_the_number_of_workers(
+    tmp_path: Path, example_training: TrainingText
+) -> None:
+    PocketSphinxRecognizer().build_model(example_training, tmp_path)
+    wavs = [DOMAIN / "domain01.wav", GENERAL / "general01.wav", DOMAIN / "domain11.wav"]
+    alone = PocketSphinxRecognizer(workers=1).recognize(tmp_path, wavs)
+    assert PocketSphinxRecognizer(workers=2).recognize(tmp_path, wavs) == alone
+    assert PocketSphinxRecognizer(workers=1).recognize(tmp_path, wavs[::-1]) == alone[::-1]
+    assert alone == [
+        "i would like to rent a car from godrive in sharjah",
+        "the weather is nice today and the sky is clear",
+        "sharjah has many museums and a beautiful old souk",
+    ]
+
+
+@pytest.mark.timeout(900)
+def test_SLOW_acceptance_figures_on_the_full_example(tmp_path: Path) -> None:
+    """The issue's acceptance: base >= 25 % and custom <= 12 % WER on the domain set; on
+    the general set the custom model at most 2 points worse than the base model."""
+    results = _measure_script().measure(EXAMPLE, PocketSphinxRecognizer(), tmp_path)
+    domain, general = results["domain"], results["general"]
+    assert domain["base"][0] >= 25.0
+    assert domain["custom"][0] <= 12.0
+    assert general["custom"][0] <= general["base"][0] + 2.0
