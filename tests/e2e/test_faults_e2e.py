@@ -97,6 +97,10 @@ def test_transient_fault_on_a_list_and_on_a_create_is_survived_without_twins(
         assert posts == [201]
     else:
         assert posts == [expected_status, 201]
+    if action == "429":  # Retry-After: 1 is honoured before the list and the POST are retried
+        faulted = [i for i in _requests_to(service, "/evaluations")
+                   if service.exchanges[i].status == 429]
+        assert all(service.times[i + 1] - service.times[i] >= 1 - 0.05 for i in faulted)
 
 
 def test_faults_while_uploading_blocks_are_retried_without_a_second_dataset(
@@ -177,6 +181,24 @@ def test_a_failed_training_is_an_error_and_nothing_is_deployed(
     assert "no model to deploy" in " ".join(deploy.annotations("error"))
     assert service.creates("endpoints") == []
     assert [e for e in service.writes() if "/endpoints" in e.url] == []
+
+
+@pytest.mark.parametrize("collection", ["datasets", "evaluations"])
+def test_a_failed_upload_or_evaluation_is_an_error_naming_the_service_reason(
+    collection: str, make_service: MakeService, workspace: Path, tmp_path: Path
+) -> None:
+    reason = f"The {collection} job was rejected by the service (injected)."
+    service = make_service(FaultPlan(fail_jobs={collection: reason}))
+    run = _run("train-and-gate", service, workspace, tmp_path / "step")
+
+    assert run.returncode == 1
+    errors = run.annotations("error")
+    assert len(errors) == 1 and reason in errors[0] and "ended Failed" in errors[0], errors
+    assert reason in run.summary
+    assert run.outputs["improved"] == "false"
+    assert len(_created(service, collection)) == 1  # it stopped at the first failed job
+    assert not (workspace / ".speech-records" / "candidates").exists()
+    assert service.creates("endpoints") == []
 
 
 def test_a_failed_endpoint_fails_the_deploy_and_keeps_the_benchmark(
