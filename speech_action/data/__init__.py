@@ -6,7 +6,8 @@ Typical use by a mode::
     training = discover_training_data(workspace, layout)
     validate([test_set, *training])          # raises DataValidationError(problems)
     digest = content_hash(test_set)          # reuse an identical dataset on the service
-    package = package_dataset(test_set)      # temp file to upload; caller deletes it
+    chunks = stream_package(test_set)        # the upload's bytes, no temp file (not hashed)
+    package = package_dataset(test_set)      # the same bytes as a temp file; caller deletes it
 """
 
 from speech_action.data.discovery import discover_test_data, discover_training_data
@@ -28,7 +29,12 @@ from speech_action.data.model import (
     TestDataSet,
     TrainingDataSet,
 )
-from speech_action.data.packaging import PackagedDataset, content_hash, package_dataset
+from speech_action.data.packaging import (
+    PackagedDataset,
+    content_hash,
+    package_dataset,
+    stream_package,
+)
 from speech_action.data.text import read_references
 from speech_action.data.validation import check_dataset, validate
 
@@ -54,5 +60,6 @@ __all__ = [
     "package_dataset",
     "read_references",
     "resolve_in_workspace",
+    "stream_package",
     "validate",
 ]

@@ -11,6 +11,12 @@ final newline). It ignores timestamps, zip metadata, folder vs zip, and BOM/CRLF
 variants of the same text, so identical data is recognized across runs and machines.
 Hashing alone reads each file once; packaging reads each file once and yields the
 same hash on the way, so upload = at most two reads (hash for reuse lookup, then package).
+
+`stream_package` yields the package as chunks for an upload that needs no disk: the zip
+goes to a sink without seek, so zipfile writes each entry's CRC and sizes in a data
+descriptor after its data (readable by zipfile and any reader using the central directory).
+The upload path knows the content hash already (it looked for a reusable dataset with it),
+so the stream does not hash again; `package_dataset` (a file) is the same stream, hashed.
 """
 
 from __future__ import annotations
@@ -128,22 +134,41 @@ def content_hash(dataset: DataSet) -> str:
     return _canonical_hash(dataset.kind, digests)
 
 
+def stream_package(dataset: DataSet) -> Iterator[bytes]:
+    """The upload package's bytes in chunks of about 1 MiB, without a temporary file.
+
+    Memory stays flat: one read chunk (plus zip headers) is held at a time. Not hashed
+    (see `package_dataset` for the hash). Raises `DataValidationError` while iterating
+    when a file turns out to be unreadable.
+    """
+    return _stream(dataset, None)
+
+
 def package_dataset(dataset: DataSet, directory: Path | None = None) -> PackagedDataset:
-    """Write the upload file into `directory` (default: the system temp folder)."""
+    """Write the upload file into `directory` (default: the system temp folder): the bytes
+    of `stream_package`, plus the content hash computed on the way."""
     suffix = ".txt" if _is_text(dataset.kind) else ".zip"
     handle, name = tempfile.mkstemp(prefix="speech-dataset-", suffix=suffix, dir=directory)
     path = Path(name)
+    digests: dict[str, str] = {}
     try:
-        with os.fdopen(handle, "w+b") as out, _unreadable_as_problem(), DataReader() as reader:
-            if _is_text(dataset.kind):
-                digests = _write_text(dataset, reader, out)
-            else:
-                digests = _write_zip(dataset, reader, out)
+        with os.fdopen(handle, "wb") as out:
+            for chunk in _stream(dataset, digests):
+                out.write(chunk)
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return PackagedDataset(dataset.kind, path, path.stat().st_size,
                            _canonical_hash(dataset.kind, digests))
+
+
+def _stream(dataset: DataSet, digests: dict[str, str] | None) -> Iterator[bytes]:
+    """The package's chunks; fills `digests` (name -> sha256 of content) when given."""
+    with _unreadable_as_problem(), DataReader() as reader:
+        writer = _text_chunks if _is_text(dataset.kind) else _zip_chunks
+        for chunk in writer(dataset, reader, digests):
+            if chunk:  # an empty file or a drained sink: nothing to send
+                yield chunk
 
 
 @contextmanager
@@ -157,28 +182,54 @@ def _unreadable_as_problem() -> Iterator[None]:
         raise DataValidationError(sink.result()) from error
 
 
-def _copy(chunks: Iterable[bytes], out: IO[bytes]) -> str:
-    """Write the chunks and return their sha256."""
+def _hashed(chunks: Iterable[bytes], name: str,
+            digests: dict[str, str] | None) -> Iterator[bytes]:
+    """Pass the chunks through; with `digests`, record their sha256 under `name` at the end."""
+    if digests is None:
+        yield from chunks
+        return
     digest = hashlib.sha256()
     for chunk in chunks:
         digest.update(chunk)
-        out.write(chunk)
-    return digest.hexdigest()
+        yield chunk
+    digests[name] = digest.hexdigest()
 
 
-def _write_text(dataset: DataSet, reader: DataReader, out: IO[bytes]) -> dict[str, str]:
+def _text_chunks(dataset: DataSet, reader: DataReader,
+                 digests: dict[str, str] | None) -> Iterator[bytes]:
     """All text files, in name order, as one BOM-prefixed UTF-8 file."""
-    out.write(UTF8_BOM)
-    digests: dict[str, str] = {}
+    yield UTF8_BOM
     for name, data_file, _ in _entries(dataset):
         with reader.open(data_file) as stream:
-            digests[name] = _copy(_content(stream, True), out)
-    return digests
+            yield from _hashed(_content(stream, True), name, digests)
 
 
-def _write_zip(dataset: DataSet, reader: DataReader, out: IO[bytes]) -> dict[str, str]:
-    digests: dict[str, str] = {}
-    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+class _ChunkSink:
+    """A write-only file for zipfile: it keeps what was written until `take()`.
+
+    Having no `tell`/`seek` makes zipfile stream (data descriptors instead of going back
+    to patch each local header)."""
+
+    def __init__(self) -> None:
+        self._pending: list[bytes] = []
+
+    def write(self, data: bytes) -> int:
+        self._pending.append(bytes(data))  # no copy for bytes; zipfile may pass a view
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+    def take(self) -> bytes:
+        pending, self._pending = self._pending, []
+        return pending[0] if len(pending) == 1 else b"".join(pending)
+
+
+def _zip_chunks(dataset: DataSet, reader: DataReader,
+                digests: dict[str, str] | None) -> Iterator[bytes]:
+    sink = _ChunkSink()
+    # zipfile only needs write() (and flush() on close); the sink is not a real IO.
+    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]
         for name, data_file, is_text in _entries(dataset):
             info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
             info.external_attr = _ZIP_MODE
@@ -187,5 +238,8 @@ def _write_zip(dataset: DataSet, reader: DataReader, out: IO[bytes]) -> dict[str
             with reader.open(data_file) as stream, archive.open(info, "w") as entry:
                 if is_text:
                     entry.write(UTF8_BOM)
-                digests[name] = _copy(_content(stream, is_text), entry)
-    return digests
+                for chunk in _hashed(_content(stream, is_text), name, digests):
+                    entry.write(chunk)
+                    yield sink.take()
+            yield sink.take()  # the data descriptor
+    yield sink.take()  # the central directory

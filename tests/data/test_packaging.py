@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import tracemalloc
 import zipfile
@@ -24,9 +25,10 @@ from speech_action.data import (
     discover_training_data,
     package_dataset,
     packaging,
+    stream_package,
 )
 from speech_action.data.packaging import normalize_text
-from speech_action.data.reader import DataReader
+from speech_action.data.reader import CHUNK_SIZE, DataReader
 from tests.data.conftest import TAB
 from tests.data.wavs import write_sparse_wav, write_wav
 
@@ -180,8 +182,8 @@ def test_a_zip_member_damaged_after_its_header_is_a_problem_when_packaging(
     assert problem.message.startswith("a.wav (in the zip): the file cannot be read (Bad CRC")
 
 
-def test_packaging_200_mb_keeps_memory_flat(tmp_path: Path) -> None:
-    """20 WAVs of 10 MiB (sparse, so cheap to make); traced peak stays a few MiB."""
+def _sparse_set_of_200_mb(tmp_path: Path) -> DataSet:
+    """20 WAVs of 10 MiB (sparse, so cheap to make) and their transcript."""
     folder = tmp_path / "ws/testing_data"
     lines = []
     for index in range(20):
@@ -190,6 +192,11 @@ def test_packaging_200_mb_keeps_memory_flat(tmp_path: Path) -> None:
     (folder / "trans.txt").write_text("".join(lines))
     dataset = discover_test_data(tmp_path / "ws", DataLayout())
     assert sum(f.size for f in dataset.files) > 200 * 1024 * 1024 * 0.95
+    return dataset
+
+
+def test_packaging_200_mb_keeps_memory_flat(tmp_path: Path) -> None:
+    dataset = _sparse_set_of_200_mb(tmp_path)
 
     tracemalloc.start()
     try:
@@ -201,6 +208,24 @@ def test_packaging_200_mb_keeps_memory_flat(tmp_path: Path) -> None:
     assert package.size > 200 * 1024 * 1024 * 0.95
     assert peak < 8 * 1024 * 1024, f"peak {peak:,} bytes"
     package.path.unlink()
+
+
+def test_streaming_200_mb_keeps_memory_flat_and_chunks_small(tmp_path: Path) -> None:
+    dataset = _sparse_set_of_200_mb(tmp_path)
+    total = largest = 0
+
+    tracemalloc.start()
+    try:
+        for chunk in stream_package(dataset):
+            total += len(chunk)
+            largest = max(largest, len(chunk))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+
+    assert total > 200 * 1024 * 1024 * 0.95
+    assert largest <= CHUNK_SIZE + 1024  # one read chunk, at most with a zip header
+    assert peak < 8 * 1024 * 1024, f"peak {peak:,} bytes"
 
 
 class _CountingReader(DataReader):
@@ -225,3 +250,59 @@ def test_hash_and_package_each_read_every_file_once(
     package_dataset(dataset, tmp_path)
 
     assert hashed == _CountingReader.opened == ["a.wav", "b.wav", "trans.txt"]
+
+
+@pytest.mark.parametrize("kind", [DatasetKind.ACOUSTIC, DatasetKind.LANGUAGE])
+def test_stream_bytes_are_the_package_file_bytes(
+    workspace: Path, tmp_path: Path, kind: DatasetKind
+) -> None:
+    (workspace / "training_data/more.txt").write_bytes(codecs.BOM_UTF8 + b"x\r\ny")
+    dataset = _training(workspace, kind)
+
+    streamed = list(stream_package(dataset))
+    package = package_dataset(dataset, tmp_path)
+
+    assert all(streamed)  # no empty chunks
+    assert b"".join(streamed) == package.path.read_bytes()
+
+
+def test_streamed_zip_reads_back_with_zipfile(workspace: Path) -> None:
+    (workspace / "testing_data/trans.txt").write_bytes(b"b.wav\tgood morning\r\na.wav\thi")
+
+    data = b"".join(stream_package(_test_set(workspace)))
+
+    with zipfile.ZipFile(io.BytesIO(data)) as archive:
+        assert archive.testzip() is None  # every CRC matches
+        assert archive.namelist() == ["a.wav", "b.wav", "trans.txt"]
+        infos = archive.infolist()
+        assert {i.compress_type for i in infos} == {zipfile.ZIP_STORED}
+        assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
+        assert {i.flag_bits & 0x08 for i in infos} == {0x08}  # sizes after the data
+        assert archive.read("trans.txt") == codecs.BOM_UTF8 + b"b.wav\tgood morning\na.wav\thi\n"
+        for name in ("a.wav", "b.wav"):
+            assert archive.read(name) == (workspace / "testing_data" / name).read_bytes()
+
+
+def test_stream_does_not_hash_again(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The upload already knows the hash: streaming must not pay for a second sha256."""
+    expected = b"".join(stream_package(_test_set(workspace)))
+
+    def no_hashing(*args: object) -> None:
+        raise AssertionError("stream_package hashed")
+
+    monkeypatch.setattr(packaging.hashlib, "sha256", no_hashing)
+
+    assert b"".join(stream_package(_test_set(workspace))) == expected
+
+
+def test_an_unreadable_file_fails_the_stream_as_a_data_problem(workspace: Path) -> None:
+    dataset = _test_set(workspace)
+    (workspace / "testing_data/b.wav").unlink()
+    chunks = stream_package(dataset)
+
+    first = next(chunks)  # a.wav streams before b.wav is found missing
+    with pytest.raises(DataValidationError) as raised:
+        list(chunks)
+
+    assert first.startswith(b"PK\x03\x04")
+    assert [(p.file, p.line) for p in raised.value.problems] == [("testing_data/b.wav", None)]
