@@ -7,9 +7,10 @@ protected against twins (see `_core`). Long-running work: `wait()` / `begin_wait
 from __future__ import annotations
 
 import base64
+import itertools
 import json
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,7 +35,8 @@ from speech_action.client.results import TranscriptionResult, parse_transcriptio
 from speech_action.errors import ConfigError, ServiceError
 
 BLOCK_SIZE = 8 * 1024 * 1024  # the service's maximum block size (8 MiB)
-UploadProgress = Callable[[int, int], None]  # (bytes sent, total bytes)
+# (bytes sent, total bytes or None when the size is not known before the end of a stream)
+UploadProgress = Callable[[int, int | None], None]
 
 
 def endpoint_for_region(region: str) -> str:
@@ -46,6 +48,29 @@ def endpoint_for_region(region: str) -> str:
             input_name="speech-region",
         )
     return f"https://{name}.api.cognitive.microsoft.com"
+
+
+def iter_blocks(chunks: Iterable[bytes], block_size: int = BLOCK_SIZE) -> Iterator[bytes]:
+    """The chunks' bytes regrouped into blocks of exactly `block_size` (the last one shorter).
+
+    One block is held at a time, so a failed block PUT can be retried as it is.
+    """
+    block = bytearray()
+    for chunk in chunks:
+        view = memoryview(chunk)
+        while len(block) + len(view) >= block_size:
+            if block:
+                room = block_size - len(block)
+                block += view[:room]
+                view = view[room:]
+                yield bytes(block)
+                block.clear()
+            else:  # a whole block inside the chunk: one copy, not two
+                yield bytes(view[:block_size])
+                view = view[block_size:]
+        block += view
+    if block:
+        yield bytes(block)
 
 
 def block_id(index: int) -> str:
@@ -110,11 +135,34 @@ class SpeechClient(ClientCore):
     def create_dataset_from_file(self, definition: DatasetDefinition, path: Path, *,
                                  on_progress: UploadProgress | None = None) -> Dataset:
         """Create a dataset and upload `path` with the block API (<= 8 MiB per block)."""
+        with path.open("rb") as stream:
+            chunks = iter(lambda: stream.read(BLOCK_SIZE), b"")
+            return self._create_and_upload(definition, chunks, path.stat().st_size,
+                                           f"{path.name}: the file", on_progress)
+
+    def create_dataset_from_chunks(self, definition: DatasetDefinition,
+                                   chunks: Iterable[bytes], *,
+                                   on_progress: UploadProgress | None = None) -> Dataset:
+        """Create a dataset and upload the chunks' bytes (say `stream_package`) with the
+        block API: regrouped into blocks of 8 MiB, one in memory at a time, no file.
+        `on_progress` gets None as the total: a stream's size is known only at its end."""
+        return self._create_and_upload(definition, chunks, None, "the dataset stream",
+                                       on_progress)
+
+    def _create_and_upload(self, definition: DatasetDefinition, chunks: Iterable[bytes],
+                           total: int | None, source: str,
+                           on_progress: UploadProgress | None) -> Dataset:
         if definition.content_url:
-            raise ConfigError("create_dataset_from_file: the definition must not set content_url")
-        total = path.stat().st_size
+            raise ConfigError(f"uploading {source} to dataset {definition.display_name!r}: "
+                              "the definition must not set content_url")
+        blocks = iter_blocks(chunks)
+        # Read the first block before creating the dataset: an empty upload creates nothing.
+        first = next(blocks, None)
+        if first is None:
+            raise ConfigError(f"{source} for dataset {definition.display_name!r} is empty; "
+                              "nothing to upload")
         dataset = self.create_dataset(definition)
-        ids = self._upload_blocks(dataset, path, total, on_progress)
+        ids = self._upload_blocks(dataset, itertools.chain([first], blocks), total, on_progress)
         self._commit_blocks(dataset, ids)
         return self.get_dataset(dataset)
 
@@ -128,20 +176,17 @@ class SpeechClient(ClientCore):
             if exc.status not in (400, 409) or self.get_dataset(dataset).status == "NotStarted":
                 raise
 
-    def _upload_blocks(self, dataset: Dataset, path: Path, total: int,
+    def _upload_blocks(self, dataset: Dataset, blocks: Iterable[bytes], total: int | None,
                        on_progress: UploadProgress | None) -> list[str]:
         ids: list[str] = []
         sent = 0
-        with path.open("rb") as stream:  # one block in memory at a time
-            while block := stream.read(BLOCK_SIZE):
-                ids.append(block_id(len(ids)))
-                url = self.version.sub_url(dataset.self_url, "/blocks", {"blockid": ids[-1]})
-                self.request("PUT", url, data=block, content_type="application/octet-stream")
-                sent += len(block)
-                if on_progress is not None:
-                    on_progress(sent, total)
-        if not ids:
-            raise ConfigError(f"{path.name}: the file is empty; nothing to upload")
+        for block in blocks:  # the request holds the block: a retry sends it again
+            ids.append(block_id(len(ids)))
+            url = self.version.sub_url(dataset.self_url, "/blocks", {"blockid": ids[-1]})
+            self.request("PUT", url, data=block, content_type="application/octet-stream")
+            sent += len(block)
+            if on_progress is not None:
+                on_progress(sent, total)
         return ids
 
     def get_dataset(self, ref: Ref) -> Dataset:
