@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
-from pathlib import Path
 from typing import TypeVar
 
 from speech_action.client import (
@@ -22,7 +21,7 @@ from speech_action.client import (
     SpeechBaseModel,
 )
 from speech_action.client.models import Entity
-from speech_action.data import DataSet, content_hash, package_dataset
+from speech_action.data import DataSet, content_hash, stream_package
 from speech_action.errors import JobTimeoutError, SpeechActionError
 from speech_action.modes.context import ModeContext
 
@@ -120,14 +119,19 @@ def upload_dataset(
 
 
 def _upload(ctx: ModeContext, dataset: DataSet, definition: DatasetDefinition) -> Dataset:
-    package = package_dataset(dataset)
-    try:
-        megabytes = package.size / 1e6
-        ctx.log.info(f"uploading {dataset.kind.value} dataset {dataset.root} "
-                     f"({megabytes:.1f} MB) in blocks")
-        return ctx.client.create_dataset_from_file(definition, package.path)
-    finally:
-        Path(package.path).unlink(missing_ok=True)
+    """Stream the package straight into the block upload: no temporary file, and no second
+    hash (the caller computed it to look for a reusable dataset)."""
+    ctx.log.info(f"uploading {dataset.kind.value} dataset {dataset.root} in blocks")
+    sent = 0
+
+    def count(done: int, _total: int | None) -> None:  # a stream's size is known at its end
+        nonlocal sent
+        sent = done
+
+    created = ctx.client.create_dataset_from_chunks(definition, stream_package(dataset),
+                                                    on_progress=count)
+    ctx.log.info(f"uploaded {dataset.kind.value} dataset {dataset.root} ({sent / 1e6:.1f} MB)")
+    return created
 
 
 def resolve_base_model(ctx: ModeContext) -> SpeechBaseModel:
