@@ -7,6 +7,7 @@ large test sets cheap.
 
 from __future__ import annotations
 
+import heapq
 import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
@@ -14,18 +15,20 @@ from dataclasses import dataclass, field
 from difflib import SequenceMatcher
 from itertools import groupby
 from operator import itemgetter
-from typing import Literal, NamedTuple
+from typing import Literal, NamedTuple, overload
 
 import jiwer
 
-from speech_action.scoring.wer import UtteranceCounts, counts_of_chunks, process
+from speech_action.scoring.wer import CountColumns, UtteranceCounts, count_columns, process
 
 __all__ = [
     "Alignment",
+    "AlignmentList",
     "Column",
     "Confusion",
     "Edit",
     "align",
+    "align_all",
     "confusion_counts",
     "render_alignment",
     "top_confusions",
@@ -159,19 +162,101 @@ def _best_slots(short: Sequence[str], long_: Sequence[str]) -> list[int]:
 
 def align(references: Sequence[str], hypotheses: Sequence[str]) -> list[Alignment]:
     """Align already-normalized texts pairwise, with one jiwer call for all of them."""
+    return list(align_all(references, hypotheses))
+
+
+def align_all(references: Sequence[str], hypotheses: Sequence[str]) -> AlignmentList:
+    """`align` for whole test sets: the counts of every utterance at once, each
+    `Alignment` built only when it is looked at (the report shows a few dozen)."""
     output = process(references, hypotheses)
     if output is None:
-        return []
-    return [
-        _alignment(ref, hyp, chunks)
-        for ref, hyp, chunks in zip(
-            output.references, output.hypotheses, output.alignments, strict=True
+        return AlignmentList([], [], [])
+    return AlignmentList(output.references, output.hypotheses, output.alignments)
+
+
+class AlignmentList(Sequence[Alignment]):
+    """The alignments of a test set, in order, as jiwer returned them.
+
+    Building an `Alignment` (and its `UtteranceCounts`) for each of 10,000 utterances
+    costs as much as the alignment itself; here the per-utterance counts are columns of
+    ints (`counts`), computed once, and indexing builds the one `Alignment` asked for.
+    """
+
+    def __init__(
+        self,
+        references: list[list[str]],
+        hypotheses: list[list[str]],
+        chunks: list[list[jiwer.AlignmentChunk]],
+    ) -> None:
+        self._references = references
+        self._hypotheses = hypotheses
+        self._chunks = chunks
+        self.counts: CountColumns = count_columns(references, hypotheses, chunks)
+
+    def __len__(self) -> int:
+        return len(self._chunks)
+
+    @overload
+    def __getitem__(self, index: int) -> Alignment: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Alignment]: ...
+
+    def __getitem__(self, index: int | slice) -> Alignment | list[Alignment]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError(f"alignment {index} of {len(self)} utterances does not exist")
+        return Alignment(
+            tuple(self._references[index]),
+            tuple(self._hypotheses[index]),
+            tuple(self._chunks[index]),
+            self.counts.at(index),
         )
-    ]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, AlignmentList):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable contents, as a list
+
+    def confusion_counts(self) -> Counter[tuple[str, str]]:
+        """`confusion_counts` of all alignments, straight from jiwer's chunks: only the
+        utterances with errors are visited, and no `Alignment` is built."""
+        counter: Counter[tuple[str, str]] = Counter()
+        for index in _indexes_with_errors(self.counts.errors):
+            ref, hyp = self._references[index], self._hypotheses[index]
+            for first, last in _error_runs(self._chunks[index]):
+                counter[
+                    " ".join(ref[first.ref_start_idx : last.ref_end_idx]),
+                    " ".join(hyp[first.hyp_start_idx : last.hyp_end_idx]),
+                ] += 1
+        return counter
 
 
-def _alignment(ref: list[str], hyp: list[str], chunks: list[jiwer.AlignmentChunk]) -> Alignment:
-    return Alignment(tuple(ref), tuple(hyp), tuple(chunks), counts_of_chunks(chunks))
+def _indexes_with_errors(errors: Sequence[int]) -> list[int]:
+    return [i for i, count in enumerate(errors) if count]
+
+
+def _error_runs(
+    chunks: Sequence[jiwer.AlignmentChunk],
+) -> Iterator[tuple[jiwer.AlignmentChunk, jiwer.AlignmentChunk]]:
+    """(first, last) chunk of each maximal run of adjacent non-equal chunks."""
+    first: jiwer.AlignmentChunk | None = None
+    last: jiwer.AlignmentChunk | None = None
+    for chunk in chunks:
+        if chunk.type != "equal":
+            if first is None:
+                first = chunk
+            last = chunk
+        elif first is not None and last is not None:
+            yield first, last
+            first = None
+    if first is not None and last is not None:
+        yield first, last
 
 
 def render_alignment(alignment: Alignment, *, width: int = 100, context: int | None = None) -> str:
@@ -280,6 +365,8 @@ class Confusion:
 
 def confusion_counts(alignments: Iterable[Alignment]) -> Counter[tuple[str, str]]:
     """How often each error region (reference phrase, hypothesis phrase) occurs."""
+    if isinstance(alignments, AlignmentList):
+        return alignments.confusion_counts()
     counter: Counter[tuple[str, str]] = Counter()
     for alignment in alignments:
         for ref, hyp in alignment.error_regions():
@@ -291,5 +378,6 @@ def top_confusions(alignments: Iterable[Alignment], limit: int = 10) -> list[Con
     """The `limit` most frequent error regions, most frequent first (ties by text, so
     the order is deterministic)."""
     counter = confusion_counts(alignments)
-    ranked = sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+    # nsmallest is sorted(...)[:limit] without sorting the long tail of one-off errors.
+    ranked = heapq.nsmallest(limit, counter.items(), key=lambda item: (-item[1], item[0]))
     return [Confusion(ref, hyp, count) for (ref, hyp), count in ranked[:limit]]

@@ -4,14 +4,21 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
-from speech_action.scoring.alignment import Alignment, Confusion, align, top_confusions
+from speech_action.scoring.alignment import (
+    Alignment,
+    AlignmentList,
+    Confusion,
+    align_all,
+    top_confusions,
+)
 from speech_action.scoring.normalize import normalize
 from speech_action.scoring.significance import (
     DEFAULT_RESAMPLES,
     DEFAULT_SEED,
     Significance,
-    paired_bootstrap,
+    bootstrap_columns,
 )
 from speech_action.scoring.utterances import Utterance
 from speech_action.scoring.wer import CorpusScore
@@ -25,10 +32,24 @@ class ModelResult:
     utterances)."""
 
     score: CorpusScore
-    alignments: tuple[Alignment, ...]
+    alignments: Sequence[Alignment]
 
     def confusions(self, limit: int = 10) -> list[Confusion]:
         return top_confusions(self.alignments, limit)
+
+    @cached_property
+    def errors(self) -> Sequence[int]:
+        """Errors (S + D + I) of each utterance."""
+        if isinstance(self.alignments, AlignmentList):
+            return self.alignments.counts.errors
+        return [a.counts.errors for a in self.alignments]
+
+    @cached_property
+    def reference_words(self) -> Sequence[int]:
+        """Reference words (N) of each utterance."""
+        if isinstance(self.alignments, AlignmentList):
+            return self.alignments.counts.reference_words
+        return [a.counts.reference_words for a in self.alignments]
 
 
 @dataclass(frozen=True)
@@ -58,42 +79,42 @@ class Comparison:
         return self.benchmark is self.candidate
 
     def changes(self) -> list[UtteranceChange]:
-        return [
-            UtteranceChange(
-                index=i,
-                audio=u.audio,
-                benchmark_errors=b.counts.errors,
-                candidate_errors=c.counts.errors,
-                reference_words=b.counts.reference_words,
-            )
-            for i, (u, b, c) in enumerate(
-                zip(
-                    self.utterances,
-                    self.benchmark.alignments,
-                    self.candidate.alignments,
-                    strict=True,
-                )
-            )
-        ]
+        return [self._change(i) for i in range(len(self.utterances))]
 
     def changed_most(self, limit: int) -> list[UtteranceChange]:
         """Utterances whose error count changed, largest change (either way) first."""
-        changed = [c for c in self.changes() if c.change]
-        changed.sort(key=lambda c: (-abs(c.change), -c.change, c.audio))
-        return changed[:limit]
+        old, new = self.benchmark.errors, self.candidate.errors
+        changed = [i for i, (b, c) in enumerate(zip(old, new, strict=True)) if b != c]
+        # Ranked on plain ints; only the utterances shown become `UtteranceChange`s.
+        changed.sort(key=lambda i: (-abs(old[i] - new[i]), new[i] - old[i], self._audio(i)))
+        return [self._change(i) for i in changed[:limit]]
 
     def most_errors(self, limit: int) -> list[UtteranceChange]:
         """Utterances with the most errors of the candidate (used when nothing changed)."""
-        errors = [c for c in self.changes() if c.candidate_errors]
-        errors.sort(key=lambda c: (-c.candidate_errors, c.audio))
-        return errors[:limit]
+        new = self.candidate.errors
+        errors = [i for i, count in enumerate(new) if count]
+        errors.sort(key=lambda i: (-new[i], self._audio(i)))
+        return [self._change(i) for i in errors[:limit]]
+
+    def _audio(self, index: int) -> str:
+        return self.utterances[index].audio
+
+    def _change(self, index: int) -> UtteranceChange:
+        return UtteranceChange(
+            index=index,
+            audio=self.utterances[index].audio,
+            benchmark_errors=self.benchmark.errors[index],
+            candidate_errors=self.candidate.errors[index],
+            reference_words=self.benchmark.reference_words[index],
+        )
 
     def significance(
         self, *, resamples: int = DEFAULT_RESAMPLES, seed: int = DEFAULT_SEED
     ) -> Significance:
-        return paired_bootstrap(
-            [a.counts for a in self.benchmark.alignments],
-            [a.counts for a in self.candidate.alignments],
+        return bootstrap_columns(
+            self.benchmark.errors,
+            self.candidate.errors,
+            self.benchmark.reference_words,
             resamples=resamples,
             seed=seed,
         )
@@ -112,5 +133,5 @@ def compare(utterances: Sequence[Utterance]) -> Comparison:
 
 
 def _result(references: Sequence[str], hypotheses: Sequence[str]) -> ModelResult:
-    alignments = tuple(align(references, hypotheses))
-    return ModelResult(CorpusScore.from_counts([a.counts for a in alignments]), alignments)
+    alignments = align_all(references, hypotheses)
+    return ModelResult(CorpusScore.from_columns(alignments.counts), alignments)

@@ -21,11 +21,17 @@ import random
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
+from operator import mul, sub
 
 from speech_action.scoring.wer import ScoringInputError, UtteranceCounts
 
-__all__ = ["DEFAULT_RESAMPLES", "DEFAULT_SEED", "Significance", "paired_bootstrap"]
+__all__ = [
+    "DEFAULT_RESAMPLES",
+    "DEFAULT_SEED",
+    "Significance",
+    "bootstrap_columns",
+    "paired_bootstrap",
+]
 
 DEFAULT_RESAMPLES = 1000
 DEFAULT_SEED = 20240607
@@ -67,14 +73,36 @@ def paired_bootstrap(
     confidence: float = 0.95,
 ) -> Significance:
     """Percentile interval of the corpus WER gain from `resamples` paired resamples."""
-    pooled = _pooled(benchmark, candidate)
+    _check_paired(len(benchmark), len(candidate))
+    return bootstrap_columns(
+        [b.errors for b in benchmark],
+        [c.errors for c in candidate],
+        [b.reference_words for b in benchmark],
+        resamples=resamples,
+        seed=seed,
+        confidence=confidence,
+    )
+
+
+def bootstrap_columns(
+    benchmark_errors: Sequence[int],
+    candidate_errors: Sequence[int],
+    reference_words: Sequence[int],
+    *,
+    resamples: int = DEFAULT_RESAMPLES,
+    seed: int = DEFAULT_SEED,
+    confidence: float = 0.95,
+) -> Significance:
+    """`paired_bootstrap` on columns of ints: the errors of each model and the reference
+    words of each utterance (same order), as `ModelResult` keeps them."""
+    _check_paired(len(benchmark_errors), len(candidate_errors))
+    pooled = Counter(
+        zip(map(sub, benchmark_errors, candidate_errors), reference_words, strict=True)
+    )
     total_words = sum(words * count for (_, words), count in pooled.items())
     total_diff = sum(diff * count for (diff, _), count in pooled.items())
     delta = 100 * total_diff / total_words if total_words else 0.0
-    tables = {count: PoissonTable(count) for count in set(pooled.values())}
-    groups = [_Group(diff, words, tables[count]) for (diff, words), count in sorted(pooled.items())]
-    rng = random.Random(seed)
-    gains = [g for g in (_resampled_gain(groups, rng) for _ in range(resamples)) if g is not None]
+    gains = _resampled_gains(pooled, resamples, random.Random(seed))
     lower, upper = _percentile_interval(gains, confidence, default=delta)
     return Significance(
         delta_points=delta,
@@ -86,35 +114,48 @@ def paired_bootstrap(
     )
 
 
-def _pooled(
-    benchmark: Sequence[UtteranceCounts], candidate: Sequence[UtteranceCounts]
-) -> Counter[tuple[int, int]]:
-    if len(benchmark) != len(candidate):
+def _check_paired(benchmark: int, candidate: int) -> None:
+    if benchmark != candidate:
         raise ScoringInputError(
             f"paired test needs the same utterances for both models, got "
-            f"{len(benchmark)} and {len(candidate)}: pair them with pair_utterances"
+            f"{benchmark} and {candidate}: pair them with pair_utterances"
         )
-    return Counter(
-        (b.errors - c.errors, b.reference_words) for b, c in zip(benchmark, candidate, strict=True)
-    )
 
 
-class _Group(NamedTuple):
-    diff: int
-    words: int
-    table: PoissonTable
+def _resampled_gains(
+    pooled: Counter[tuple[int, int]], resamples: int, rng: random.Random
+) -> list[float]:
+    """The WER gain of each resample, in points.
 
-
-def _resampled_gain(groups: Sequence[_Group], rng: random.Random) -> float | None:
-    diff_sum = 0
-    word_sum = 0
-    for diff, words, table in groups:
-        weight = table.draw(rng)
-        diff_sum += diff * weight
-        word_sum += words * weight
-    # A resample without reference words has no WER; it is dropped (conditioning on a
-    # non-empty resample), which only happens for tiny test sets.
-    return None if word_sum == 0 else 100 * diff_sum / word_sum
+    Each group (a distinct (error difference, reference words) pair, `count` utterances)
+    weighs `offset + bisect_right(cdf, u * total)` for one uniform `u`: Poisson(count)
+    by inversion (`PoissonTable`). The uniforms are drawn one per group in sorted group
+    order, as in a plain loop; the inversion and the weighted sums run in `map`, so a
+    resample costs no Python-level work per group.
+    """
+    keys = sorted(pooled)
+    tables = {count: PoissonTable(count) for count in set(pooled.values())}
+    group_tables = [tables[pooled[key]] for key in keys]
+    diffs = [diff for diff, _ in keys]
+    words = [count for _, count in keys]
+    cdfs = [table.cdf for table in group_tables]
+    totals = [table.total for table in group_tables]
+    offsets = [table.offset for table in group_tables]
+    # weight = offset + index: the offsets' share of both sums is the same every time.
+    diff_base = sum(map(mul, diffs, offsets))
+    word_base = sum(map(mul, words, offsets))
+    uniform = rng.random
+    groups = range(len(keys))
+    gains: list[float] = []
+    for _ in range(resamples):
+        draws = [uniform() for _ in groups]
+        indexes = list(map(bisect.bisect_right, cdfs, map(mul, draws, totals)))
+        word_sum = word_base + sum(map(mul, words, indexes))
+        # A resample without reference words has no WER; it is dropped (conditioning
+        # on a non-empty resample), which only happens for tiny test sets.
+        if word_sum:
+            gains.append(100 * (diff_base + sum(map(mul, diffs, indexes))) / word_sum)
+    return gains
 
 
 def _percentile_interval(
@@ -154,8 +195,8 @@ class PoissonTable:
             # Log space: exp(-lam) alone underflows to 0 for lam > 745.
             total += math.exp(k * log_lam - lam - math.lgamma(k + 1))
             cdf.append(total)
-        self._cdf = cdf
-        self._total = total
+        self.cdf = cdf
+        self.total = total
 
     def draw(self, rng: random.Random) -> int:
-        return self.offset + bisect.bisect_right(self._cdf, rng.random() * self._total)
+        return self.offset + bisect.bisect_right(self.cdf, rng.random() * self.total)
