@@ -25,7 +25,24 @@ __all__ = [
 ]
 
 
-_WORDS = jiwer.ReduceToListOfListOfWords()
+class _SplitWords(jiwer.AbstractTransform):
+    """jiwer's `ReduceToListOfListOfWords` for normalized texts: `str.split` alone.
+
+    jiwer's own transform filters every word in a Python comprehension (a third of a
+    `process_words` call on 10,000 utterances); normalized text has single spaces and
+    no leading or trailing space, so a plain split gives the same words.
+    """
+
+    def process_string(self, s: str) -> list[list[str]]:
+        return [s.split()]
+
+    def process_list(self, inp: list[str]) -> list[list[str]]:
+        # jiwer's contract: an empty list becomes one empty sentence (`process` never
+        # passes one).
+        return [s.split() for s in inp] or [[]]
+
+
+_WORDS = _SplitWords()
 
 
 class ScoringInputError(SpeechActionError, ValueError):
