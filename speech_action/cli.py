@@ -48,9 +48,14 @@ def _execute(inputs: dict[str, str], workspace: Path, env: Mapping[str, str]) ->
     from speech_action.app import RunCancelled, RunRequest, execute  # after argparse: fast --help
 
     def cancel(signum: int, frame: FrameType | None) -> None:
+        # A cancelled workflow sends SIGINT and/or SIGTERM, sometimes twice: the first one
+        # ends the run cleanly; the rest must not interrupt the cleanup.
+        for ignored in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(ignored, signal.SIG_IGN)
         raise RunCancelled()
 
-    signal.signal(signal.SIGTERM, cancel)
+    for cancelling in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(cancelling, cancel)
     context = github_context_from_env(env)
     workflow = Workflow(context=context)
     request = RunRequest(inputs=inputs, workspace=workspace.resolve(), context=context,
