@@ -220,9 +220,10 @@ class _ChunkSink:
     def flush(self) -> None:
         pass
 
-    def take(self) -> bytes:
+    def take(self) -> list[bytes]:
+        """What was written since the last call, as written: joining would copy the data."""
         pending, self._pending = self._pending, []
-        return pending[0] if len(pending) == 1 else b"".join(pending)
+        return pending
 
 
 def _zip_chunks(dataset: DataSet, reader: DataReader,
@@ -240,6 +241,6 @@ def _zip_chunks(dataset: DataSet, reader: DataReader,
                     entry.write(UTF8_BOM)
                 for chunk in _hashed(_content(stream, is_text), name, digests):
                     entry.write(chunk)
-                    yield sink.take()
-            yield sink.take()  # the data descriptor
-    yield sink.take()  # the central directory
+                    yield from sink.take()  # the local header (first time) and the chunk
+            yield from sink.take()  # the data descriptor
+    yield from sink.take()  # the central directory
