@@ -23,13 +23,14 @@ class BenchError(SpeechActionError):
     """A benchmark step could not run; the message names the step and the cause."""
 
 
-def run_packaging_child(workspace: Path, out_dir: Path) -> tuple[dict[str, Any], float]:
-    """Package in a child doing nothing else; its result and its own peak RSS in MB.
+def run_packaging_child(workspace: Path) -> tuple[dict[str, Any], float]:
+    """Package (streamed into upload blocks, no disk) in a child doing nothing else; its
+    result and its own peak RSS in MB.
 
     `os.wait4` gives the rusage of exactly this child (RUSAGE_CHILDREN would mix in every
     child this process waited for before, such as the pipeline's runs).
     """
-    proc = subprocess.Popen([sys.executable, str(CHILD), str(workspace), str(out_dir)],
+    proc = subprocess.Popen([sys.executable, str(CHILD), str(workspace)],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     assert proc.stdout is not None and proc.stderr is not None
     out, err = proc.stdout.read(), proc.stderr.read()
@@ -43,7 +44,8 @@ def run_packaging_child(workspace: Path, out_dir: Path) -> tuple[dict[str, Any],
 
 
 def packaging_and_validation(work: Path, files: int, total_bytes: int) -> dict[str, Any]:
-    """Make the set, read it plainly, package it in a child, read it again, validate it."""
+    """Make the set, read it plainly, package it in a child (streamed, as the upload does),
+    read it again, validate it."""
     workspace = work / "synthetic"
     testing = workspace / "testing_data"
     shutil.rmtree(workspace, ignore_errors=True)
@@ -52,7 +54,7 @@ def packaging_and_validation(work: Path, files: int, total_bytes: int) -> dict[s
         size = make_test_set(testing, files, total_bytes)
         made_s = time.perf_counter() - made_s
         before_s, _ = raw_read_seconds(testing)
-        child, peak_mb = run_packaging_child(workspace, work)
+        child, peak_mb = run_packaging_child(workspace)
         after_s, _ = raw_read_seconds(testing)
         copy_s = plain_copy_seconds(testing, work / "plain-copy.bin")
         validation_s = _validation_seconds(workspace)
@@ -65,11 +67,15 @@ def packaging_and_validation(work: Path, files: int, total_bytes: int) -> dict[s
         "packaging_files": files,
         "packaging_generate_s": round(made_s, 3),
         "packaging_s": round(packaging_s, 3),
+        "packaging_stream_bytes": child["size"],
+        "packaging_blocks": child["blocks"],
+        "packaging_into_blocks_s": round(float(child["blocks_seconds"]), 3),
         "raw_read_s": round(raw_s, 3),
         "raw_read_before_after_s": [round(before_s, 3), round(after_s, 3)],
         "raw_read_mb_s": round(size / MB / raw_s, 1),
         "packaging_mb_s": round(size / MB / packaging_s, 1),
         "packaging_vs_raw_read": round(raw_s / packaging_s, 3),
+        "packaging_into_blocks_vs_raw_read": round(raw_s / float(child["blocks_seconds"]), 3),
         "plain_copy_mb_s": round(size / MB / copy_s, 1),
         "packaging_vs_plain_copy": round(copy_s / packaging_s, 3),
         "packaging_peak_rss_mb": round(peak_mb, 1),

@@ -2,6 +2,7 @@
 
     python bench/run.py                    # the full run (about 1 GB of scratch audio)
     BENCH_SCALE=0.01 python bench/run.py   # a small run while developing
+    BENCH_ONLY=packaging python bench/run.py   # only the sections whose name contains it
 
 Scratch files live in bench/.work/ (gitignored) and the synthetic set is deleted at the end.
 Figures and the machine they were measured on are in BENCHMARKS.md.
@@ -59,6 +60,12 @@ def sections(factor: float) -> list[Section]:
     ]
 
 
+def selected(all_sections: list[Section]) -> list[Section]:
+    """BENCH_ONLY keeps the sections whose name contains it (a busy machine, one figure)."""
+    only = os.environ.get("BENCH_ONLY", "").strip().lower()
+    return [section for section in all_sections if only in section[0]]
+
+
 def machine() -> dict[str, Any]:
     return {"python": platform.python_version(), "platform": platform.platform(),
             "processor": platform.processor() or platform.machine(), "cpus": os.cpu_count(),
@@ -75,10 +82,11 @@ def print_table(results: dict[str, Any]) -> None:
 def main() -> int:
     factor = scale()
     WORK.mkdir(parents=True, exist_ok=True)
-    results: dict[str, Any] = {"scale": factor, "machine": machine()}
+    results: dict[str, Any] = {"scale": factor, "only": os.environ.get("BENCH_ONLY", ""),
+                               "machine": machine()}
     started = time.perf_counter()
     try:
-        for name, section in sections(factor):
+        for name, section in selected(sections(factor)):
             print(f"== {name}", flush=True)
             section_started = time.perf_counter()
             results.update(section())
