@@ -132,7 +132,10 @@ class PocketSphinxRecognizer:
         }
         files[MANIFEST_FILE] = json.dumps(manifest, indent=2, sort_keys=True) + "\n"
         model_dir.mkdir(parents=True, exist_ok=True)
-        for name, text in files.items():
+        for stale in (DOMAIN_LM_FILE, DOMAIN_DICT_FILE):
+            if stale not in files:  # a model rebuilt without related text
+                (model_dir / stale).unlink(missing_ok=True)
+        for name, text in files.items():  # the manifest last: it marks a complete model
             _write_atomically(model_dir / name, text)
 
     def recognize(self, model_dir: Path | None, wavs: Sequence[Path]) -> list[str]:
@@ -143,8 +146,9 @@ class PocketSphinxRecognizer:
             return []
         workers = min(self._workers, len(wavs))
         if workers == 1:
-            _init_worker(model_dir)
-            return [_transcribe(wav) for wav in wavs]
+            # A local engine, not the worker global: the service may call from threads.
+            engine = SphinxEngine(model_files(model_dir))
+            return [lexical(engine.transcribe(wav)) for wav in wavs]
         # spawn, not fork: the local service runs threads, which fork does not copy safely.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, context, _init_worker, (model_dir,)) as pool:
@@ -188,25 +192,31 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(temporary, path)
 
 
-_ENGINE: SphinxEngine | None = None
+def model_files(model_dir: Path | None) -> ModelFiles | None:
+    if model_dir is None:
+        return None
+    return ModelFiles(
+        words=model_dir / WORDS_FILE,
+        domain_lm=model_dir / DOMAIN_LM_FILE,
+        domain_dict=model_dir / DOMAIN_DICT_FILE,
+    )
+
+
+_ENGINE: SphinxEngine | None = None  # one per worker process
 
 
 def _init_worker(model_dir: Path | None) -> None:
-    """Load the decoder once per process (it takes about half a second)."""
+    """Load the decoders once per process (half a second to two seconds)."""
     global _ENGINE
-    files = (
-        None
-        if model_dir is None
-        else ModelFiles(
-            words=model_dir / WORDS_FILE,
-            domain_lm=model_dir / DOMAIN_LM_FILE,
-            domain_dict=model_dir / DOMAIN_DICT_FILE,
-        )
-    )
-    _ENGINE = SphinxEngine(files)
+    _ENGINE = SphinxEngine(model_files(model_dir))
 
 
 def _transcribe(wav: Path) -> str:
     if _ENGINE is None:
         raise RuntimeError("the recognizer worker was not initialized")
-    return _ENGINE.transcribe(wav).replace("_", " ")
+    return lexical(_ENGINE.transcribe(wav))
+
+
+def lexical(text: str) -> str:
+    """The decoder's words as text: a multi-word display form's word becomes its words."""
+    return text.replace("_", " ")

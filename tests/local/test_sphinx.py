@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
 
@@ -111,3 +112,25 @@ def test_SLOW_acceptance_figures_on_the_full_example(tmp_path: Path) -> None:
     assert domain["base"][0] >= 25.0
     assert domain["custom"][0] <= 12.0
     assert general["custom"][0] <= general["base"][0] + 2.0
+
+
+def test_threads_of_the_service_can_recognize_at_the_same_time(tmp_path: Path) -> None:
+    recognizer = PocketSphinxRecognizer(workers=1)
+    recognizer.build_model(TrainingText([], [("Sharjah", "shar jah")]), tmp_path)
+    jobs = [(tmp_path, DOMAIN / "domain13.wav"), (None, GENERAL / "general02.wav")]
+    with ThreadPoolExecutor(2) as pool:
+        texts = list(pool.map(lambda job: recognizer.recognize(job[0], [job[1]]), jobs))
+    assert texts == [
+        ["take the coast road from sharjah to henchmen"],
+        ["please call me when you get home"],
+    ]
+
+
+def test_rebuilding_without_related_text_drops_the_domain_model(
+    tmp_path: Path, example_training: TrainingText
+) -> None:
+    recognizer = PocketSphinxRecognizer(workers=1)
+    recognizer.build_model(example_training, tmp_path)
+    recognizer.build_model(TrainingText([], example_training.pronunciations), tmp_path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "words.dict"]
+    assert read_manifest(tmp_path)["sentences"] == 0
