@@ -17,6 +17,7 @@ number of workers or the order of the files.
 from __future__ import annotations
 
 import hashlib
+import importlib.metadata
 import json
 import multiprocessing
 import os
@@ -124,6 +125,7 @@ class PocketSphinxRecognizer:
         manifest: dict[str, Any] = {
             "schema_version": MANIFEST_SCHEMA_VERSION,
             "recognizer": self.name,
+            "pocketsphinx": importlib.metadata.version("pocketsphinx"),
             "sentences": len(sentences),
             "pronunciations": len(training.pronunciations),
             "added_words": len(words),

@@ -23,6 +23,7 @@ from speech_action.local.sphinx_rescore import Candidate, best_candidate
 SAMPLE_RATE = 16000
 # pocketsphinx keeps search scores in log units shifted right by SENSCR_SHIFT (10 bits).
 _SCORE_SHIFT = 10
+_MIN_AUDIO_BYTES = 2 * 410  # one 25.625 ms analysis window of 16-bit samples at 16 kHz
 
 
 class AudioFormatError(SpeechActionError):
@@ -123,6 +124,8 @@ class SphinxEngine:
     def transcribe(self, wav: Path) -> str:
         """Lower-case words of the best hypothesis ('' for silence)."""
         audio = read_pcm16(wav)
+        if len(audio) < _MIN_AUDIO_BYTES:
+            return ""  # shorter than one analysis window: nothing was said
         base = _decode(self._base, audio)
         if self._domain is None:
             return base
@@ -146,8 +149,11 @@ class SphinxEngine:
     def _acoustic_score(self, text: str, audio: bytes) -> float:
         """Score of the forced alignment of `text` to the audio, in log units."""
         assert self._aligner is not None
-        self._aligner.set_align_text(text)
-        _run(self._aligner, audio)
+        try:
+            self._aligner.set_align_text(text)
+            _run(self._aligner, audio)
+        except RuntimeError:  # e.g. more phones than the audio has frames
+            return float("-inf")
         hyp = self._aligner.hyp()
         if hyp is None or hyp.score <= 0.0:
             return float("-inf")  # the text cannot be aligned: never the best

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import wave
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import ModuleType
@@ -134,3 +135,13 @@ def test_rebuilding_without_related_text_drops_the_domain_model(
     recognizer.build_model(TrainingText([], example_training.pronunciations), tmp_path)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["manifest.json", "words.dict"]
     assert read_manifest(tmp_path)["sentences"] == 0
+
+
+def test_empty_audio_gives_empty_text(tmp_path: Path) -> None:
+    empty = tmp_path / "empty.wav"
+    with wave.open(str(empty), "wb") as wav:
+        wav.setnchannels(1)
+        wav.setsampwidth(2)
+        wav.setframerate(16000)
+        wav.writeframes(b"")
+    assert PocketSphinxRecognizer(workers=1).recognize(None, [empty]) == [""]
