@@ -169,8 +169,6 @@ def align_all(references: Sequence[str], hypotheses: Sequence[str]) -> Alignment
     """`align` for whole test sets: the counts of every utterance at once, each
     `Alignment` built only when it is looked at (the report shows a few dozen)."""
     output = process(references, hypotheses)
-    if output is None:
-        return AlignmentList([], [], [])
     return AlignmentList(output.references, output.hypotheses, output.alignments)
 
 
