@@ -5,7 +5,7 @@ ordinary letters (`Sharjah<TAB>shar jah`). pocketsphinx needs phones, so each to
 spoken form becomes phones: from the bundled CMU dictionary when it knows the token, as
 spelled-out letters when the token is a single letter ("G M C"), and otherwise from a
 small set of English letter-to-sound rules. The rules are rough, but spoken forms are
-written to be read aloud phonetically ("shar jah", "kas ba"), which is where they work.
+written to be read aloud phonetically ("shar jah", "kas bah"), which is where they work.
 """
 
 from __future__ import annotations
@@ -18,73 +18,22 @@ from speech_action.errors import SpeechActionError
 
 Lexicon = Mapping[str, Sequence[str]]  # word -> its pronunciations (ARPAbet phones)
 
-_WORD_RE = re.compile(r"[a-z0-9]+(?:['_][a-z0-9]+)*")
+_WORD_RE = re.compile(r"[^\W_]+(?:['_][^\W_]+)*")  # letters/digits, inner ' or _
 _VOWELS = frozenset("aeiouy")
 
 # Longest match first. Values are ARPAbet phones as used by the en-us acoustic model.
+# fmt: off
 _RULES: dict[str, str] = {
-    "tch": "CH",
-    "sch": "SH",
-    "igh": "AY",
-    "sh": "SH",
-    "ch": "CH",
-    "th": "TH",
-    "ph": "F",
-    "ng": "NG",
-    "ck": "K",
-    "kh": "K",
-    "gh": "G",
-    "qu": "K W",
-    "wh": "W",
-    "dh": "D",
-    "ee": "IY",
-    "ea": "IY",
-    "ie": "IY",
-    "oo": "UW",
-    "ou": "AW",
-    "ow": "OW",
-    "oa": "OW",
-    "oi": "OY",
-    "oy": "OY",
-    "au": "AO",
-    "aw": "AO",
-    "ai": "AY",
-    "ay": "EY",
-    "ei": "EY",
-    "ey": "EY",
-    "ue": "UW",
-    "ar": "AA R",
-    "or": "AO R",
-    "er": "ER",
-    "ir": "ER",
-    "ur": "ER",
-    "a": "AE",
-    "b": "B",
-    "c": "K",
-    "d": "D",
-    "e": "EH",
-    "f": "F",
-    "g": "G",
-    "h": "HH",
-    "i": "IH",
-    "j": "JH",
-    "k": "K",
-    "l": "L",
-    "m": "M",
-    "n": "N",
-    "o": "OW",
-    "p": "P",
-    "q": "K",
-    "r": "R",
-    "s": "S",
-    "t": "T",
-    "u": "UW",
-    "v": "V",
-    "w": "W",
-    "x": "K S",
-    "y": "Y",
-    "z": "Z",
+    "tch": "CH", "sch": "SH", "igh": "AY", "sh": "SH", "ch": "CH", "th": "TH", "ph": "F",
+    "ng": "NG", "ck": "K", "kh": "K", "gh": "G", "qu": "K W", "wh": "W", "dh": "D", "ee": "IY",
+    "ea": "IY", "ie": "IY", "oo": "UW", "ou": "AW", "ow": "OW", "oa": "OW", "oi": "OY",
+    "oy": "OY", "au": "AO", "aw": "AO", "ai": "AY", "ay": "EY", "ei": "EY", "ey": "EY",
+    "ue": "UW", "ar": "AA R", "or": "AO R", "er": "ER", "ir": "ER", "ur": "ER", "a": "AE",
+    "b": "B", "c": "K", "d": "D", "e": "EH", "f": "F", "g": "G", "h": "HH", "i": "IH", "j": "JH",
+    "k": "K", "l": "L", "m": "M", "n": "N", "o": "OW", "p": "P", "q": "K", "r": "R", "s": "S",
+    "t": "T", "u": "UW", "v": "V", "w": "W", "x": "K S", "y": "Y", "z": "Z",
 }
+# fmt: on
 _FINAL_RULES: dict[str, list[str]] = {
     "ah": ["AA", "AH"],
     "eh": ["EH", "AH"],
