@@ -109,5 +109,6 @@ def test_full_scoring_costs_a_few_bare_jiwer_calls() -> None:
 
     ours = _best_of(2, full)
     # Two models aligned, 1,000 bootstrap resamples, confusions and ranking: measured
-    # at about 4x one bare jiwer.wer; 10x leaves room for a busy machine.
-    assert ours < 10 * bare, f"scoring took {ours:.2f}s, bare jiwer.wer {bare:.2f}s"
+    # at about 2.7x one bare jiwer.wer (the two jiwer passes alone are about 2x);
+    # 6x leaves room for a busy machine.
+    assert ours < 6 * bare, f"scoring took {ours:.2f}s, bare jiwer.wer {bare:.2f}s"
