@@ -5,10 +5,12 @@ Everything here is pure and deterministic: no I/O, no clock, fixed random seeds.
 
 from speech_action.scoring.alignment import (
     Alignment,
+    AlignmentList,
     Column,
     Confusion,
     Edit,
     align,
+    align_all,
     render_alignment,
     top_confusions,
 )
@@ -20,17 +22,25 @@ from speech_action.scoring.gate import (
     parse_min_improvement,
 )
 from speech_action.scoring.normalize import NORMALIZER_NAME, normalize
-from speech_action.scoring.significance import Significance, paired_bootstrap
+from speech_action.scoring.significance import Significance, bootstrap_columns, paired_bootstrap
 from speech_action.scoring.utterances import Utterance, pair_utterances, unmatched_hypotheses
-from speech_action.scoring.wer import CorpusScore, ScoringInputError, UtteranceCounts, score
+from speech_action.scoring.wer import (
+    CorpusScore,
+    CountColumns,
+    ScoringInputError,
+    UtteranceCounts,
+    score,
+)
 
 __all__ = [
     "NORMALIZER_NAME",
     "Alignment",
+    "AlignmentList",
     "Column",
     "Comparison",
     "Confusion",
     "CorpusScore",
+    "CountColumns",
     "Edit",
     "GateDecision",
     "MinImprovement",
@@ -41,6 +51,8 @@ __all__ = [
     "UtteranceChange",
     "UtteranceCounts",
     "align",
+    "align_all",
+    "bootstrap_columns",
     "compare",
     "decide",
     "normalize",

@@ -241,21 +241,6 @@ def count_columns(
     return CountColumns(subs_col, dels, ins, hits_col, errors, words_col)
 
 
-def counts_of_chunks(chunks: Sequence[jiwer.AlignmentChunk]) -> UtteranceCounts:
-    sums = {"equal": 0, "substitute": 0, "delete": 0, "insert": 0}
-    for chunk in chunks:
-        width = chunk.ref_end_idx - chunk.ref_start_idx
-        if chunk.type == "insert":
-            width = chunk.hyp_end_idx - chunk.hyp_start_idx
-        sums[chunk.type] += width
-    return UtteranceCounts(
-        substitutions=sums["substitute"],
-        deletions=sums["delete"],
-        insertions=sums["insert"],
-        hits=sums["equal"],
-    )
-
-
 def score(references: Sequence[str], hypotheses: Sequence[str]) -> CorpusScore:
     """Normalize both sides (`normalize`) and score them pairwise, in order."""
     refs = [normalize(text) for text in references]
