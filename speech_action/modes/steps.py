@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import TypeVar
 
 from speech_action.client import (
@@ -84,11 +85,13 @@ def _key_matches(entity: Entity, key: str, value: str) -> bool:
 
 
 def find_reusable(entities: Iterable[E], key: str, value: str) -> E | None:
-    """The newest entity carrying `key=value` that is not Failed."""
+    """The entity carrying `key=value` that is not Failed: a Succeeded one before one still
+    running, the newest first."""
     matches = [entity for entity in entities if _key_matches(entity, key, value)]
-    matches.sort(key=lambda entity: (entity.status == "Succeeded", entity.created_date_time
-                                     is not None, entity.created_date_time or 0))
-    return matches[-1] if matches else None
+    oldest = datetime.min.replace(tzinfo=UTC)
+    return max(matches, default=None,
+               key=lambda entity: (entity.status == "Succeeded",
+                                   entity.created_date_time or oldest))
 
 
 def upload_dataset(
