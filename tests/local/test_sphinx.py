@@ -95,8 +95,8 @@ def test_results_do_not_depend_on_the_number_of_workers(
     PocketSphinxRecognizer().build_model(example_training, tmp_path)
     wavs = [DOMAIN / "domain01.wav", GENERAL / "general01.wav", DOMAIN / "domain11.wav"]
     alone = PocketSphinxRecognizer(workers=1).recognize(tmp_path, wavs)
-    assert PocketSphinxRecognizer(workers=2).recognize(tmp_path, wavs) == alone
-    assert PocketSphinxRecognizer(workers=1).recognize(tmp_path, wavs[::-1]) == alone[::-1]
+    # Two processes, files in the other order: one process decodes two of them in turn.
+    assert PocketSphinxRecognizer(workers=2).recognize(tmp_path, wavs[::-1]) == alone[::-1]
     assert alone == [
         "i would like to rent a car from godrive in sharjah",
         "the weather is nice today and the sky is clear",
