@@ -11,8 +11,10 @@ import argparse
 import json
 import os
 import signal
+import subprocess
 import sys
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -57,13 +59,26 @@ def _execute(inputs: dict[str, str], workspace: Path, env: Mapping[str, str]) ->
     for cancelling in (signal.SIGINT, signal.SIGTERM):
         signal.signal(cancelling, cancel)
     context = github_context_from_env(env)
-    workflow = Workflow(context=context)
+    if context.sha is None:
+        context = replace(context, sha=_git_head(workspace))
+    workflow = Workflow(context=context, plain=not context.actions)
     request = RunRequest(inputs=inputs, workspace=workspace.resolve(), context=context,
                          event=_event(context.event_path))
     code = execute(request, workflow)
     if context.output_path is None:
         print(json.dumps(workflow.outputs, indent=2))
     return code
+
+
+def _git_head(workspace: Path) -> str | None:
+    """The commit checked out in the workspace, for traceability outside Actions."""
+    try:
+        done = subprocess.run(["git", "-C", str(workspace), "rev-parse", "HEAD"],
+                              capture_output=True, text=True, timeout=10, check=False)
+    except (OSError, subprocess.SubprocessError):
+        return None
+    head = done.stdout.strip()
+    return head if done.returncode == 0 and len(head) == 40 else None
 
 
 def _event(path: Path | None) -> dict[str, Any]:

@@ -277,6 +277,18 @@ def _append(path: Path, text: str) -> None:
         ) from error
 
 
+def plain_line(command: str, properties: Mapping[str, object], message: object) -> str | None:
+    """A workflow command as a person reads it in a terminal (None: nothing to show)."""
+    if command == "group":
+        return f"== {message}"
+    if command in ("endgroup", "debug"):
+        return None
+    where = ":".join(str(properties[key]) for key in ("file", "line") if properties.get(key))
+    title = properties.get("title")
+    parts = [f"{command}:", where and f"{where}:", title and f"{title}:", str(message)]
+    return " ".join(str(part) for part in parts if part)
+
+
 @dataclass
 class Workflow:
     """The step's channel to the runner: commands on stdout, outputs, the summary.
@@ -291,10 +303,17 @@ class Workflow:
     new_uuid: Callable[[], uuid.UUID] = uuid.uuid4
     outputs: dict[str, str] = field(default_factory=dict)
     summary_written: bool = False
+    plain: bool = False
+    """Outside Actions (a terminal, another CI): readable lines instead of `::` commands."""
 
     def command(self, command: str, properties: Mapping[str, object], message: object) -> None:
         safe_props = {key: self._redact(value) for key, value in properties.items()}
-        line = format_command(command, safe_props, self._redact(message))
+        if self.plain:
+            line = plain_line(command, safe_props, self._redact(message))
+            if line is None:
+                return
+        else:
+            line = format_command(command, safe_props, self._redact(message))
         self.stdout.write(line + EOL)
         self.stdout.flush()
 
