@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import time
 from collections.abc import Callable
@@ -112,3 +113,16 @@ def test_full_scoring_costs_a_few_bare_jiwer_calls() -> None:
     # at about 2.7x one bare jiwer.wer (the two jiwer passes alone are about 2x);
     # 6x leaves room for a busy machine.
     assert ours < 6 * bare, f"scoring took {ours:.2f}s, bare jiwer.wer {bare:.2f}s"
+
+
+def test_compare_restores_the_garbage_collector() -> None:
+    utterances = [Utterance("a.wav", "the cat sat", "the cat sat", "a cat sat")]
+    assert gc.isenabled()
+    compare(utterances)
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        compare(utterances)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
