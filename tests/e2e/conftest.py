@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -90,3 +90,30 @@ def workspace(tmp_path: Path) -> Path:
     for folder in ("testing_data", "training_data"):
         shutil.copytree(EXAMPLE / folder, root / folder)
     return root
+
+
+MakeService = Callable[..., RecordingService]
+
+
+@pytest.fixture
+def make_service(tmp_path: Path) -> Iterator[MakeService]:
+    """Start recording services (optionally with faults); all are stopped and
+    contract-checked at the end."""
+    started: list[RecordingService] = []
+
+    def make(faults: FaultPlan | None = None, job_delay_s: float = 0.0) -> RecordingService:
+        service = RecordingService(tmp_path / "service", faults=faults, job_delay_s=job_delay_s)
+        started.append(service)
+        return service
+
+    yield make
+    for service in started:
+        service.service.stop()
+    violations = [v for service in started for v in service.violations]
+    assert not violations, "\n".join(violations[:10])
+
+
+def created_ids(service: RecordingService, collection: str) -> list[str]:
+    """Ids of the entities of `collection` the service created (failed POSTs left out)."""
+    return [str(e.response["self"]).split("?")[0].rsplit("/", 1)[-1]
+            for e in service.creates(collection) if e.status == 201]

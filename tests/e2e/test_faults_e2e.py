@@ -9,35 +9,18 @@ real backoff keeps the whole file to a few tens of seconds.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
 from itertools import pairwise
 from pathlib import Path
 
 import pytest
 
 from speech_action.local.faults import FaultPlan
-from tests.e2e.conftest import SPEECH_KEY, RecordingService
+from tests.e2e.conftest import SPEECH_KEY, MakeService, RecordingService, created_ids
 from tests.support.runner import ActionRun, run_action
 
 RUN_TIMEOUT_S = 60
-MakeService = Callable[..., RecordingService]
 
 
-@pytest.fixture
-def make_service(tmp_path: Path) -> Iterator[MakeService]:
-    """Start recording services with a fault plan; all are stopped and contract-checked."""
-    started: list[RecordingService] = []
-
-    def make(faults: FaultPlan | None = None, job_delay_s: float = 0.0) -> RecordingService:
-        service = RecordingService(tmp_path / "service", faults=faults, job_delay_s=job_delay_s)
-        started.append(service)
-        return service
-
-    yield make
-    for service in started:
-        service.service.stop()
-    violations = [v for service in started for v in service.violations]
-    assert not violations, "\n".join(violations[:10])
 
 
 def _run(mode: str, service: RecordingService, workspace: Path, step: Path,
@@ -55,10 +38,6 @@ def _ok(run: ActionRun) -> ActionRun:
     return run
 
 
-def _created(service: RecordingService, collection: str) -> list[str]:
-    """Ids of the entities of `collection` the service created (failed POSTs left out)."""
-    return [str(e.response["self"]).split("?")[0].rsplit("/", 1)[-1]
-            for e in service.creates(collection) if e.status == 201]
 
 
 def _requests_to(service: RecordingService, path: str) -> list[int]:
@@ -83,8 +62,8 @@ def test_transient_fault_on_a_list_and_on_a_create_is_survived_without_twins(
     run = _ok(_run("benchmark-test", service, workspace, tmp_path / "step"))
 
     assert service.service.stats.faults[action] == 2
-    assert len(_created(service, "evaluations")) == 1  # the failed POST left no twin
-    assert len(_created(service, "datasets")) == 1
+    assert len(created_ids(service, "evaluations")) == 1  # the failed POST left no twin
+    assert len(created_ids(service, "datasets")) == 1
     assert run.outputs["improved"] == "false"
     assert run.outputs["wer"] == run.outputs["benchmark-wer"]
     assert "/evaluations/" in run.outputs["evaluation"]
@@ -110,7 +89,7 @@ def test_faults_while_uploading_blocks_are_retried_without_a_second_dataset(
     service = make_service(FaultPlan(match="/blocks", first=("drop", "ok", "503")))
     run = _ok(_run("benchmark-test", service, workspace, tmp_path / "step"))
     assert service.service.stats.faults == {"drop": 1, "503": 1}
-    [dataset_id] = _created(service, "datasets")
+    [dataset_id] = created_ids(service, "datasets")
     puts = [e for e in service.writes() if e.method == "PUT"]
     assert [e.status for e in puts] == [0, 201] and puts[0].body == puts[1].body
     commits = [e.status for e in service.writes() if e.url.split("?")[0].endswith(":commit")]
@@ -144,13 +123,13 @@ def test_a_slow_service_and_slow_jobs_are_polled_at_the_pace_the_service_asks(
                                      slow_jobs_s={"evaluations": 0.8}))
     run = _ok(_run("benchmark-test", service, workspace, tmp_path / "step"))
     assert service.service.stats.faults["slow"] >= 3
-    assert len(_created(service, "evaluations")) == 1
+    assert len(created_ids(service, "evaluations")) == 1
     assert "/evaluations/" in run.outputs["evaluation"]
     assert "evaluation: NotStarted" in run.stdout and "evaluation: Succeeded" in run.stdout
 
     # While a job runs, the service answers with Retry-After: 1, which beats poll-seconds
     # (0.05): status checks of the evaluation are at least that far apart.
-    evaluation_id = _created(service, "evaluations")[0]
+    evaluation_id = created_ids(service, "evaluations")[0]
     polls = [service.times[i] for i in _requests_to(service, f"/evaluations/{evaluation_id}")
              if service.exchanges[i].method == "GET"]
     assert len(polls) >= 2
@@ -196,7 +175,7 @@ def test_a_failed_upload_or_evaluation_is_an_error_naming_the_service_reason(
     assert len(errors) == 1 and reason in errors[0] and "ended Failed" in errors[0], errors
     assert reason in run.summary
     assert run.outputs["improved"] == "false"
-    assert len(_created(service, collection)) == 1  # it stopped at the first failed job
+    assert len(created_ids(service, collection)) == 1  # it stopped at the first failed job
     assert not (workspace / ".speech-records" / "candidates").exists()
     assert service.creates("endpoints") == []
 
@@ -223,7 +202,7 @@ def test_a_failed_endpoint_fails_the_deploy_and_keeps_the_benchmark(
 
     # Once the service is healthy again, a re-run deploys the model to the same endpoint:
     # the Failed endpoint is updated in place, not taken as serving and not duplicated.
-    failed_endpoint = _created(service, "endpoints")
+    failed_endpoint = created_ids(service, "endpoints")
     service.service.stop()
     healthy = make_service()
     again = _ok(_run("deploy", healthy, workspace, tmp_path / "again"))

@@ -13,14 +13,14 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 
 from speech_action.local.faults import FaultPlan
-from tests.e2e.conftest import SPEECH_KEY, RecordingService
+from tests.e2e.conftest import SPEECH_KEY, MakeService, RecordingService, created_ids
 from tests.support.runner import ROOT, ActionRun, action_env, parse_github_output, run_action
 
 RUN_TIMEOUT_S = 60
@@ -29,20 +29,6 @@ KILL_WAIT_S = 30
 SLOW_JOB_S = 1.5
 
 
-@pytest.fixture
-def make_service(tmp_path: Path) -> Iterator[Callable[[FaultPlan | None], RecordingService]]:
-    started: list[RecordingService] = []
-
-    def make(faults: FaultPlan | None = None) -> RecordingService:
-        service = RecordingService(tmp_path / "service", faults=faults)
-        started.append(service)
-        return service
-
-    yield make
-    for service in started:
-        service.service.stop()
-    violations = [v for service in started for v in service.violations]
-    assert not violations, "\n".join(violations[:10])
 
 
 def _inputs(mode: str, service: RecordingService, **inputs: str) -> dict[str, str]:
@@ -96,10 +82,6 @@ def _run_and_kill(mode: str, service: RecordingService, workspace: Path, step: P
     )
 
 
-def _created(service: RecordingService, collection: str) -> list[str]:
-    """Ids of the entities of `collection` the service created (failed POSTs left out)."""
-    return [str(e.response["self"]).split("?")[0].rsplit("/", 1)[-1]
-            for e in service.creates(collection) if e.status == 201]
 
 
 def _patched_endpoints(service: RecordingService) -> list[str]:
@@ -117,16 +99,16 @@ def _benchmark_model_id(workspace: Path) -> str:
 @pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT, signal.SIGKILL],
                          ids=["SIGTERM", "SIGINT", "SIGKILL"])
 def test_a_run_killed_while_training_resumes_the_same_model(
-    how: signal.Signals, make_service: Callable[[FaultPlan | None], RecordingService],
+    how: signal.Signals, make_service: MakeService,
     workspace: Path, tmp_path: Path,
 ) -> None:
     service = make_service(FaultPlan(slow_jobs_s={"models": SLOW_JOB_S}))
     killed = _run_and_kill("train-and-gate", service, workspace, tmp_path / "killed",
-                           lambda: bool(_created(service, "models")), how)
+                           lambda: bool(created_ids(service, "models")), how)
     assert killed.returncode != 0
-    [model_id] = _created(service, "models")
+    [model_id] = created_ids(service, "models")
     uploaded = service.uploaded_bytes()
-    datasets = _created(service, "datasets")
+    datasets = created_ids(service, "datasets")
     if how != signal.SIGKILL:  # a cancelled workflow: a clean end with a note
         assert killed.returncode == 128 + signal.SIGTERM
         assert "speech-action was cancelled" in killed.summary
@@ -142,31 +124,31 @@ def test_a_run_killed_while_training_resumes_the_same_model(
     assert again.outputs["model-id"] == model_id
     assert len(service.creates("models")) == 1  # resumed, never trained twice
     assert "reusing it, no new training" in again.stdout
-    assert _created(service, "datasets") == datasets
+    assert created_ids(service, "datasets") == datasets
     assert service.uploaded_bytes() == uploaded
     assert again.outputs["improved"] == "true"
-    assert len(_created(service, "evaluations")) == 1
+    assert len(created_ids(service, "evaluations")) == 1
 
 
 def test_a_run_cancelled_while_evaluating_resumes_the_same_evaluation(
-    make_service: Callable[[FaultPlan | None], RecordingService], workspace: Path,
+    make_service: MakeService, workspace: Path,
     tmp_path: Path,
 ) -> None:
     service = make_service(FaultPlan(slow_jobs_s={"evaluations": SLOW_JOB_S}))
     killed = _run_and_kill("benchmark-test", service, workspace, tmp_path / "killed",
-                           lambda: bool(_created(service, "evaluations")), signal.SIGTERM)
+                           lambda: bool(created_ids(service, "evaluations")), signal.SIGTERM)
     assert killed.returncode == 128 + signal.SIGTERM
     assert "speech-action was cancelled" in killed.summary
     assert not (workspace / ".speech-records" / "benchmark.json").exists()
 
     again = _run("benchmark-test", service, workspace, tmp_path / "again")
-    assert _created(service, "evaluations") == [again.outputs["evaluation"].split("?")[0]
+    assert created_ids(service, "evaluations") == [again.outputs["evaluation"].split("?")[0]
                                                 .rsplit("/", 1)[-1]]
     assert (workspace / ".speech-records" / "benchmark.json").exists()
 
 
 def test_a_cancel_during_a_pending_request_ends_at_once_with_the_note(
-    make_service: Callable[[FaultPlan | None], RecordingService], workspace: Path,
+    make_service: MakeService, workspace: Path,
     tmp_path: Path,
 ) -> None:
     # The base-model lookup hangs for 20 s; the run must not wait for it once cancelled.
@@ -186,7 +168,7 @@ def test_a_cancel_during_a_pending_request_ends_at_once_with_the_note(
 # ---- killed while deploying --------------------------------------------------------------
 
 def test_a_deploy_killed_midway_converges_on_the_next_run(
-    make_service: Callable[[FaultPlan | None], RecordingService], workspace: Path,
+    make_service: MakeService, workspace: Path,
     tmp_path: Path,
 ) -> None:
     service = make_service(FaultPlan(slow_jobs_s={"endpoints": SLOW_JOB_S}))
@@ -195,9 +177,9 @@ def test_a_deploy_killed_midway_converges_on_the_next_run(
 
     # Killed (SIGKILL: no chance to clean up) while the new endpoint is being created.
     killed = _run_and_kill("deploy", service, workspace, tmp_path / "deploy1-killed",
-                           lambda: bool(_created(service, "endpoints")), signal.SIGKILL, **name)
+                           lambda: bool(created_ids(service, "endpoints")), signal.SIGKILL, **name)
     assert killed.returncode == -signal.SIGKILL
-    [endpoint_id] = _created(service, "endpoints")
+    [endpoint_id] = created_ids(service, "endpoints")
     deployed = _run("deploy", service, workspace, tmp_path / "deploy1", **name)
     assert deployed.outputs["endpoint-id"] == endpoint_id
     assert deployed.outputs["model-id"] == first.outputs["model-id"]
@@ -231,7 +213,7 @@ def test_a_deploy_killed_midway_converges_on_the_next_run(
 
 @pytest.mark.parametrize("mode", ["benchmark-test", "train-and-gate", "deploy"])
 def test_an_identical_rerun_creates_and_uploads_nothing(
-    mode: str, make_service: Callable[[FaultPlan | None], RecordingService], workspace: Path,
+    mode: str, make_service: MakeService, workspace: Path,
     tmp_path: Path,
 ) -> None:
     service = make_service(None)
