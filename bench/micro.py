@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import random
 import shutil
 import subprocess
 import sys
@@ -16,7 +15,8 @@ import jiwer
 
 from speech_action.client.models import Entity
 from speech_action.client.polling import Poller
-from speech_action.scoring import Utterance, compare
+from speech_action.scoring import compare
+from tests.support.corpus import synthetic_corpus
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -64,29 +64,6 @@ def poll_requests(length_s: float, retry_after_s: float | None, poll_s: float) -
     ideal = math.ceil(length_s / interval)
     return {"job_s": length_s, "retry_after_s": retry_after_s, "poll_s": poll_s,
             "gets": job.gets, "ideal": ideal, "seen_done_after_s": round(job.now - length_s, 3)}
-
-
-def synthetic_corpus(n: int) -> list[Utterance]:
-    """`n` utterances of 3-25 words; the two models miss about 15 % and 10 % of words."""
-    rng = random.Random(2024)
-    vocab = [f"w{i}" for i in range(3000)]
-
-    def noisy(words: list[str], rate: float) -> str:
-        out = []
-        for word in words:
-            roll = rng.random()
-            if roll < rate / 3:
-                continue
-            out.append(rng.choice(vocab) if roll < rate else word)
-            if roll > 1 - rate / 3:
-                out.append(rng.choice(vocab))
-        return " ".join(out)
-
-    utts = []
-    for i in range(n):
-        words = rng.choices(vocab, k=rng.randint(3, 25))
-        utts.append(Utterance(f"{i}.wav", " ".join(words), noisy(words, 0.15), noisy(words, 0.1)))
-    return utts
 
 
 def scoring(n: int, runs: int = 3) -> dict[str, Any]:

@@ -6,7 +6,7 @@ and tests build one with their own fakes.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -65,9 +65,4 @@ class ModeOutcome:
     outputs: dict[str, str]
     report: Report
     failed_reason: str | None = None
-    warnings: list[str] = field(default_factory=list)
 
-
-def iter_nonempty(*values: str | None) -> Iterator[str]:
-    """The given values that are set, in order (the first one set wins for lookups)."""
-    return (value for value in values if value)

@@ -57,7 +57,7 @@ def run(ctx: ModeContext) -> ModeOutcome:
         "evaluation": "" if candidate is None else candidate.evaluation_url,
         "endpoint": endpoint.self_url, "endpoint-id": endpoint.id,
     }
-    return ModeOutcome(outputs=outputs, report=report, warnings=warnings)
+    return ModeOutcome(outputs=outputs, report=report)
 
 
 def _model_to_deploy(ctx: ModeContext, candidate: CandidateRecord | None) -> CustomModel:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import gc
-import random
 import time
 from collections.abc import Callable
 
@@ -11,6 +10,7 @@ import jiwer
 import pytest
 
 from speech_action.scoring import Utterance, compare, score
+from tests.support.corpus import synthetic_corpus
 
 
 def _utts() -> list[Utterance]:
@@ -64,28 +64,6 @@ def test_no_utterances() -> None:
     assert result.changed_most(3) == []
 
 
-def _corpus(n: int) -> list[Utterance]:
-    rng = random.Random(2024)
-    vocab = [f"w{i}" for i in range(3000)]
-
-    def noisy(words: list[str], rate: float) -> str:
-        out = []
-        for word in words:
-            roll = rng.random()
-            if roll < rate / 3:
-                continue
-            out.append(rng.choice(vocab) if roll < rate else word)
-            if roll > 1 - rate / 3:
-                out.append(rng.choice(vocab))
-        return " ".join(out)
-
-    utts = []
-    for i in range(n):
-        words = rng.choices(vocab, k=rng.randint(3, 25))
-        utts.append(Utterance(f"{i}.wav", " ".join(words), noisy(words, 0.15), noisy(words, 0.1)))
-    return utts
-
-
 def _best_of(runs: int, action: Callable[[], object]) -> float:
     best = float("inf")
     for _ in range(runs):
@@ -97,7 +75,7 @@ def _best_of(runs: int, action: Callable[[], object]) -> float:
 
 @pytest.mark.timeout(120)
 def test_full_scoring_costs_a_few_bare_jiwer_calls() -> None:
-    utts = _corpus(10_000)
+    utts = synthetic_corpus(10_000)
     refs = [u.reference for u in utts]
     hyps = [u.candidate for u in utts]
     bare = _best_of(2, lambda: jiwer.wer(refs, hyps))
