@@ -12,9 +12,9 @@ variants of the same text, so identical data is recognized across runs and machi
 Hashing alone reads each file once; packaging reads each file once and yields the
 same hash on the way, so upload = at most two reads (hash for reuse lookup, then package).
 
-`stream_package` yields the package as chunks for an upload that needs no disk: the zip
-goes to a sink without seek, so zipfile writes each entry's CRC and sizes in a data
-descriptor after its data (readable by zipfile and any reader using the central directory).
+`stream_package` yields the package as chunks for an upload that needs no disk: the zip is
+written front to back (`zipstream`), each entry's CRC and sizes in a data descriptor after
+its data (readable by zipfile, unzip and any reader using the central directory).
 The upload path knows the content hash already (it looked for a reusable dataset with it),
 so the stream does not hash again; `package_dataset` (a file) is the same stream, hashed.
 """
@@ -22,10 +22,10 @@ so the stream does not hash again; `package_dataset` (a file) is the same stream
 from __future__ import annotations
 
 import hashlib
+import itertools
 import json
 import os
 import tempfile
-import zipfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -41,11 +41,9 @@ from speech_action.data.model import (
 )
 from speech_action.data.reader import DataReader, UnreadableFileError, iter_chunks
 from speech_action.data.text import UTF8_BOM, FileProblems
+from speech_action.data.zipstream import StoredZipWriter
 
 HASH_SCHEME = b"speech-action dataset content v1\n"
-# Fixed zip entry time and mode: the package's bytes depend on the content only.
-_ZIP_TIME = (1980, 1, 1, 0, 0, 0)
-_ZIP_MODE = 0o644 << 16
 
 
 @dataclass(frozen=True)
@@ -204,43 +202,14 @@ def _text_chunks(dataset: DataSet, reader: DataReader,
             yield from _hashed(_content(stream, True), name, digests)
 
 
-class _ChunkSink:
-    """A write-only file for zipfile: it keeps what was written until `take()`.
-
-    Having no `tell`/`seek` makes zipfile stream (data descriptors instead of going back
-    to patch each local header)."""
-
-    def __init__(self) -> None:
-        self._pending: list[bytes] = []
-
-    def write(self, data: bytes) -> int:
-        self._pending.append(bytes(data))  # no copy for bytes; zipfile may pass a view
-        return len(data)
-
-    def flush(self) -> None:
-        pass
-
-    def take(self) -> list[bytes]:
-        """What was written since the last call, as written: joining would copy the data."""
-        pending, self._pending = self._pending, []
-        return pending
-
-
 def _zip_chunks(dataset: DataSet, reader: DataReader,
                 digests: dict[str, str] | None) -> Iterator[bytes]:
-    sink = _ChunkSink()
-    # zipfile only needs write() (and flush() on close); the sink is not a real IO.
-    with zipfile.ZipFile(sink, "w", compression=zipfile.ZIP_STORED) as archive:  # type: ignore[call-overload]
-        for name, data_file, is_text in _entries(dataset):
-            info = zipfile.ZipInfo(name, date_time=_ZIP_TIME)
-            info.external_attr = _ZIP_MODE
-            # Only used to decide on zip64 headers up front; BOM and a final LF may add 4.
-            info.file_size = data_file.size + 4
-            with reader.open(data_file) as stream, archive.open(info, "w") as entry:
-                if is_text:
-                    entry.write(UTF8_BOM)
-                for chunk in _hashed(_content(stream, is_text), name, digests):
-                    entry.write(chunk)
-                    yield from sink.take()  # the local header (first time) and the chunk
-            yield from sink.take()  # the data descriptor
-    yield from sink.take()  # the central directory
+    archive = StoredZipWriter()
+    for name, data_file, is_text in _entries(dataset):
+        with reader.open(data_file) as stream:
+            content = _hashed(_content(stream, is_text), name, digests)
+            if is_text:  # the BOM is the package's, not part of the hashed content
+                content = itertools.chain((UTF8_BOM,), content)
+            # Normalizing text may add a BOM and a final LF to the file's bytes.
+            yield from archive.entry(name, content, size_bound=data_file.size + 4)
+    yield archive.finish()
