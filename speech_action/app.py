@@ -28,6 +28,7 @@ from speech_action.github import GitHubError, pr_number_from_event, upsert_pr_co
 from speech_action.modes import run_mode
 from speech_action.modes.context import ModeContext, ModeOutcome, RunInfo
 from speech_action.records import open_store
+from speech_action.records.staging import BlobStaging, open_staging
 from speech_action.report import render_pr_comment, render_summary, to_json
 
 REPORTS_DIR = ".speech-reports"
@@ -86,15 +87,16 @@ def _run(config: Config, request: RunRequest, workflow: Workflow) -> ModeOutcome
     started = time.monotonic()
     with _service(config, request.workspace, workflow) as (endpoint, key):
         client = SpeechClient(endpoint, key, config.api_version)
-        store = open_store(
-            connection_string=_secret(config.storage_connection_string),
-            container=config.storage_container, records_dir=config.records_dir,
-        )
+        connection_string = _secret(config.storage_connection_string)
+        store = open_store(connection_string=connection_string,
+                           container=config.storage_container, records_dir=config.records_dir)
+        staging = _staging(connection_string, config, workflow)
         ctx = ModeContext(
             config=config, client=client, store=store, workspace=request.workspace,
             run=_run_info(request.context), log=workflow, now=lambda: datetime.now(UTC),
             poll_seconds=LOCAL_POLL_SECONDS if config.is_local else config.poll_seconds,
             deadline=lambda: config.timeout_seconds - (time.monotonic() - started),
+            staging=staging,
         )
         workflow.info(f"speech-action {config.mode.value}: locale {config.locale}, "
                       f"api-version {config.api_version}, records in {store.location}")
@@ -115,6 +117,18 @@ def _service(config: Config, workspace: Path, workflow: Workflow) -> Iterator[tu
     with start_local_service(state) as service:
         workflow.info(f"local engine on {service.base_url} (state in {LOCAL_STATE_DIR}/)")
         yield service.base_url, "local"
+
+
+def _staging(connection_string: str | None, config: Config,
+             workflow: Workflow) -> BlobStaging | None:
+    """Blob staging for large datasets when storage is configured and can sign a SAS."""
+    if not connection_string:
+        return None
+    staging = open_staging(connection_string, config.storage_container)
+    if staging is None:
+        workflow.info("the storage connection string has no account key to sign a SAS URL "
+                      "with: datasets are uploaded with the block API")
+    return staging
 
 
 def _secret(value: Any) -> str | None:

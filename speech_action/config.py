@@ -218,6 +218,9 @@ class Config(Frozen):
     comment: bool
     fail_on_no_improvement: bool
     repository: str | None
+    blob_upload_from_mb: float = 100.0
+    """With a storage connection string, packages of this size or more go through Blob
+    (config file `upload.blob-from-mb`)."""
     warnings: tuple[str, ...] = ()
     """Problems that do not stop the run (e.g. a secret in the committed config file)."""
 
@@ -301,6 +304,8 @@ def load_config(
         data=_layout(fields.pop("testing_data"), fields.pop("training_data"), file_settings),
         warnings=tuple(_secret_in_file_warnings(raw)),
     )
+    if file_settings.blob_upload_from_mb is not None:
+        fields["blob_upload_from_mb"] = file_settings.blob_upload_from_mb
     return Config.model_validate(fields)
 
 

@@ -16,6 +16,7 @@ from speech_action.errors import ConfigError
 
 DATA_KEYS = {"testing": "testing-data", "training": "training-data"}
 LAYOUT_KEYS = ("transcript-files", "pronunciation-file")
+UPLOAD_KEYS = ("blob-from-mb",)
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,7 @@ class FileSettings:
     values: dict[str, RawSetting] = field(default_factory=dict)
     transcript_files: tuple[str, ...] | None = None
     pronunciation_file: str | None = None
+    blob_upload_from_mb: float | None = None
 
 
 class _Problem(ValueError):
@@ -67,12 +69,14 @@ def _read_key(
 ) -> None:
     if key == "data":
         _read_data(node, label, into)
+    elif key == "upload":
+        _read_upload(node, label, into)
     elif key in known:
         into.values[key] = RawSetting(_scalar(node, key, where), f"`{key}` in {where}")
     else:
         raise _Problem(
             f"{where}: unknown setting `{key}`; the file takes the action's inputs "
-            "(kebab-case, e.g. `speech-region`) and `data`"
+            "(kebab-case, e.g. `speech-region`), `data` and `upload`"
         )
 
 
@@ -126,3 +130,18 @@ def _read_data(node: yaml.Node, label: str, into: FileSettings) -> None:
         else:
             known = ", ".join(f"`{k}`" for k in (*DATA_KEYS, *LAYOUT_KEYS))
             raise _Problem(f"{where}: unknown `data` key `{key}`; known: {known}")
+
+
+def _read_upload(node: yaml.Node, label: str, into: FileSettings) -> None:
+    for key, value, where in _pairs(node, label):
+        if key != "blob-from-mb":
+            raise _Problem(f"{where}: unknown `upload` key `{key}`; known: `blob-from-mb`")
+        text = _scalar(value, key, where)
+        try:
+            megabytes = float(text)
+        except ValueError:
+            megabytes = -1.0
+        if not megabytes >= 0:  # also refuses nan
+            raise _Problem(f"{where}: `upload.blob-from-mb` is {text!r}; give a number of "
+                           "megabytes, 0 or more (0: every dataset goes through Blob)")
+        into.blob_upload_from_mb = megabytes

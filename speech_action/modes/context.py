@@ -16,6 +16,7 @@ from typing import Protocol
 from speech_action.client import SpeechClient
 from speech_action.config import Config
 from speech_action.records import RecordStore
+from speech_action.records.staging import BlobStaging
 from speech_action.report.model import Report
 
 
@@ -27,6 +28,9 @@ class Log(Protocol):
     def warning(self, message: str) -> None: ...
 
     def group(self, title: str) -> AbstractContextManager[None]: ...
+
+    def register_secret(self, value: str | None) -> None:
+        """Mask a secret made during the run (a SAS URL) wherever text is printed."""
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,8 @@ class ModeContext:
     poll_seconds: float
     deadline: Callable[[], float] = field(default=lambda: float("inf"))
     """Seconds left of the run's budget for service jobs (`timeout-minutes`)."""
+    staging: BlobStaging | None = None
+    """Where large dataset packages go for a SAS `contentUrl`; None: block upload only."""
 
 
 @dataclass

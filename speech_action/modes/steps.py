@@ -16,15 +16,18 @@ from speech_action.client import (
     CustomModel,
     Dataset,
     DatasetDefinition,
+    EntityJobFailedError,
     EntityRef,
     ProgressEvent,
     Project,
     SpeechBaseModel,
 )
 from speech_action.client.models import Entity
-from speech_action.data import DataSet, content_hash, stream_package
+from speech_action.data import DataSet, DatasetKind, content_hash, stream_package
+from speech_action.data.packaging import estimated_package_size
 from speech_action.errors import JobTimeoutError, SpeechActionError
 from speech_action.modes.context import ModeContext
+from speech_action.records.staging import STAGING_PREFIX, BlobStaging
 
 E = TypeVar("E", bound=Entity)
 AnyModel = SpeechBaseModel | CustomModel
@@ -98,7 +101,8 @@ def upload_dataset(
     ctx: ModeContext, dataset: DataSet, purpose: str, project: Project | None
 ) -> tuple[Dataset, str]:
     """The service dataset holding exactly this data: reused if one exists, else uploaded
-    with the block API. Returns it (Succeeded) with its content hash."""
+    (block API, or a blob staged in storage for large data). Returns it (Succeeded) with
+    its content hash."""
     digest = content_hash(dataset)
     locale_filter = f"locale eq '{ctx.config.locale}'"
     existing = find_reusable(
@@ -108,7 +112,9 @@ def upload_dataset(
     if existing is not None:
         ctx.log.info(f"{dataset.kind.value} dataset {dataset.root}: identical data already on "
                      f"the service ({existing.display_name}); reusing it, nothing uploaded")
-        return wait_for(ctx, existing, f"dataset {existing.display_name}"), digest
+        # A run cancelled while the service imported a staged blob left the blob behind.
+        staged = ctx.staging.staged_name(existing.content_url) if ctx.staging else None
+        return _imported(ctx, existing, f"dataset {existing.display_name}", staged), digest
     definition = DatasetDefinition(
         display_name=display_name(ctx, purpose, f"{dataset.kind.value} {dataset.root}"),
         locale=ctx.config.locale,
@@ -117,8 +123,51 @@ def upload_dataset(
         custom_properties=traceability(ctx, **{CONTENT_HASH: digest, PURPOSE: purpose}),
         project=project_ref(project),
     )
-    created = _upload(ctx, dataset, definition)
-    return wait_for(ctx, created, f"dataset {definition.display_name}"), digest
+    label = f"dataset {definition.display_name}"
+    if ctx.staging is not None and _goes_through_blob(ctx, dataset):
+        created, staged = _upload_through_blob(ctx, ctx.staging, dataset, definition, digest)
+        return _imported(ctx, created, label, staged), digest
+    return _imported(ctx, _upload(ctx, dataset, definition), label, None), digest
+
+
+def _goes_through_blob(ctx: ModeContext, dataset: DataSet) -> bool:
+    return estimated_package_size(dataset) >= ctx.config.blob_upload_from_mb * 1e6
+
+
+def _imported(ctx: ModeContext, dataset: Dataset, label: str, staged: str | None) -> Dataset:
+    """Wait for the service's import; then the staged blob it came from is not needed.
+
+    The blob stays when the wait is cut short (time budget, cancel): the import may still
+    be reading it, and the re-run that resumes this dataset deletes it."""
+    try:
+        imported = wait_for(ctx, dataset, label)
+    except EntityJobFailedError:
+        _remove_staged(ctx, staged)
+        raise
+    _remove_staged(ctx, staged)
+    return imported
+
+
+def _remove_staged(ctx: ModeContext, staged: str | None) -> None:
+    if staged is not None and ctx.staging is not None and ctx.staging.remove(staged):
+        ctx.log.info(f"deleted the staged package {staged} from {ctx.staging.location}")
+
+
+def _upload_through_blob(ctx: ModeContext, staging: BlobStaging, dataset: DataSet,
+                         definition: DatasetDefinition, digest: str) -> tuple[Dataset, str]:
+    """Stream the package into a blob, then create the dataset from its SAS URL."""
+    audio = dataset.kind is DatasetKind.ACOUSTIC
+    name = f"{STAGING_PREFIX}{digest}{'.zip' if audio else '.txt'}"
+    ctx.log.info(f"uploading {dataset.kind.value} dataset {dataset.root} to "
+                 f"{staging.location} as {name}")
+    staged = staging.stage(name, stream_package(dataset),
+                           "application/zip" if audio else "text/plain; charset=utf-8")
+    for secret in (staged.url, staged.signature):  # before anything could print them
+        ctx.log.register_secret(secret)
+    ctx.log.info(f"uploaded {name} ({staged.size / 1e6:.1f} MB); the service fetches it by "
+                 "a read-only SAS URL")
+    created = ctx.client.create_dataset(definition.model_copy(update={"content_url": staged.url}))
+    return created, name
 
 
 def _upload(ctx: ModeContext, dataset: DataSet, definition: DatasetDefinition) -> Dataset:

@@ -99,7 +99,7 @@ def _bad_connection_string(why: str) -> RecordsConfigError:
     )
 
 
-def _without_query(url: str) -> str:
+def url_without_query(url: str) -> str:
     """A URL without its query: a SAS token lives there."""
     parts = urlsplit(url)
     return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/"), "", ""))
@@ -108,7 +108,7 @@ def _without_query(url: str) -> str:
 class BlobBackend:
     def __init__(self, container: ContainerClient) -> None:
         self._container = container
-        self._url = _without_query(container.url)
+        self._url = url_without_query(container.url)
 
     @property
     def location(self) -> str:
@@ -124,7 +124,7 @@ class BlobBackend:
         except ResourceNotFoundError:
             return None
         except AzureError as exc:
-            raise self._error("read", name, exc) from _chainable(exc)
+            raise self._error("read", name, exc) from chainable_storage_error(exc)
         return Stored(data=data, etag=str(downloader.properties.etag))
 
     def write(self, name: str, data: bytes, *, if_match: str | None = None,
@@ -145,7 +145,7 @@ class BlobBackend:
         except ResourceNotFoundError:
             return []
         except AzureError as exc:
-            raise self._error("list", prefix, exc) from _chainable(exc)
+            raise self._error("list", prefix, exc) from chainable_storage_error(exc)
 
     def _upload(self, name: str, data: bytes, *, if_match: str | None, if_absent: bool) -> str:
         conditions: dict[str, Any] = {"overwrite": not if_absent}
@@ -162,7 +162,7 @@ class BlobBackend:
         except ResourceNotFoundError:
             raise
         except AzureError as exc:
-            raise self._error("write", name, exc) from _chainable(exc)
+            raise self._error("write", name, exc) from chainable_storage_error(exc)
         return str(reply["etag"])
 
     def _create_container(self) -> None:
@@ -171,12 +171,13 @@ class BlobBackend:
         except ResourceExistsError:
             pass  # another run created it meanwhile: fine
         except AzureError as exc:
-            raise self._error("create the container", "", exc) from _chainable(exc)
+            raise self._error("create the container", "", exc) from chainable_storage_error(exc)
 
     def _error(self, action: str, name: str, exc: AzureError) -> RecordsError:
         target = self.where(name) if name else self._url
         return RecordsError(
-            f"{target}: could not {action} the benchmark record ({_describe(exc)}); check "
+            f"{target}: could not {action} the benchmark record "
+            f"({describe_storage_error(exc)}); check "
             f"that `{CONNECTION_STRING_INPUT}` grants read, write and list on the account "
             "and that the storage account is reachable"
         )
@@ -186,7 +187,7 @@ def _error_code(exc: AzureError) -> str:
     return str(getattr(exc, "error_code", "") or "")
 
 
-def _describe(exc: AzureError) -> str:
+def describe_storage_error(exc: AzureError) -> str:
     """Status and service error code only: the SDK's own text may quote a SAS URL."""
     if isinstance(exc, HttpResponseError):
         status = exc.status_code if exc.status_code is not None else "no status"
@@ -194,7 +195,7 @@ def _describe(exc: AzureError) -> str:
     return f"{type(exc).__name__}: the storage service could not be reached"
 
 
-def _chainable(exc: AzureError) -> AzureError | None:
+def chainable_storage_error(exc: AzureError) -> AzureError | None:
     # Connection errors quote the request URL, which holds the SAS token of a SAS
     # connection string: do not chain those into a traceback.
     return exc if isinstance(exc, HttpResponseError) else None

@@ -207,3 +207,31 @@ def test_secret_in_the_file_is_a_warning_without_the_value(tmp_path: Path) -> No
         "store it as a repository secret and pass it as the input `speech-key`",
     )
     assert load(tmp_path).warnings == ()  # given as an input: no warning
+
+
+def test_blob_upload_threshold_defaults_to_100_mb(tmp_path: Path) -> None:
+    assert load(tmp_path, mode="deploy", speech_endpoint="local").blob_upload_from_mb == 100.0
+
+
+@pytest.mark.parametrize(("value", "expected"), [("0", 0.0), ("2.5", 2.5), ("500", 500.0)])
+def test_blob_upload_threshold_from_the_file(tmp_path: Path, value: str,
+                                             expected: float) -> None:
+    write(tmp_path, f"mode: deploy\nupload:\n  blob-from-mb: {value}\n")
+
+    assert load(tmp_path, speech_endpoint="local").blob_upload_from_mb == expected
+
+
+@pytest.mark.parametrize(("text", "message"), [
+    ("upload:\n  blob-from-mb: -1\n", r"line 3: `upload.blob-from-mb` is '-1'; give a number"),
+    ("upload:\n  blob-from-mb: lots\n", r"line 3: `upload.blob-from-mb` is 'lots'"),
+    ("upload:\n  blob-from-mb: nan\n", r"line 3: `upload.blob-from-mb` is 'nan'"),
+    ("upload:\n  blob_from_mb: 5\n", r"line 3: unknown `upload` key `blob_from_mb`"),
+    ("upload: 5\n", r"line 2: expected a mapping"),
+])
+def test_bad_blob_upload_threshold_names_file_and_line(tmp_path: Path, text: str,
+                                                       message: str) -> None:
+    write(tmp_path, "mode: deploy\n" + text)
+
+    with pytest.raises(ConfigError, match=message) as caught:
+        load(tmp_path, speech_endpoint="local")
+    assert caught.value.input_name == "config"

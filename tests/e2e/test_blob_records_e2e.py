@@ -8,6 +8,7 @@ import json
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import parse_qs, quote, urlsplit
 
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
@@ -50,6 +51,9 @@ def test_three_modes_keep_their_records_in_blob(speech_service: RecordingService
 
     benchmark = _run("benchmark-test", speech_service, workspace, tmp_path / "s1", azurite, name)
     assert container.exists()
+    # The example's data is far below `upload.blob-from-mb` (100 MB): block upload, no staging.
+    assert [e for e in speech_service.exchanges if "/blocks" in e.url]
+    assert not list(container.list_blob_names(name_starts_with="uploads/"))
     stored = _blob_json(container, BENCHMARK_NAME)
     assert benchmark.outputs["model-id"] in json.dumps(stored)
     names = set(container.list_blob_names())
@@ -98,3 +102,52 @@ def test_dataset_from_a_sas_content_url_succeeds(speech_service: RecordingServic
     # The service fetched the blob itself: nothing was uploaded through the block API.
     assert speech_service.uploaded_bytes() == 0
     assert not [e for e in speech_service.exchanges if "/blocks" in e.url]
+
+
+def test_datasets_over_the_threshold_go_through_blob(speech_service: RecordingService,
+                                                     workspace: Path, tmp_path: Path,
+                                                     azurite: Azurite) -> None:
+    """`upload.blob-from-mb: 0`: every package is staged in the container, each dataset is
+    created from a read-only SAS URL, and the staged blobs are gone once imported."""
+    (workspace / "speech.yml").write_text("upload:\n  blob-from-mb: 0\n")
+    name = f"e2e-{uuid.uuid4().hex[:16]}"
+    container = _container(azurite, name)
+
+    runs = [_run("benchmark-test", speech_service, workspace, tmp_path / "s1", azurite, name),
+            _run("train-and-gate", speech_service, workspace, tmp_path / "s2", azurite, name)]
+
+    assert runs[1].outputs["improved"] == "true"
+    assert not [e for e in speech_service.exchanges if "/blocks" in e.url]
+    created = [json.loads(e.body) for e in speech_service.creates("datasets")]
+    assert len(created) == 3  # test audio; training audio and related text (pronunciation too)
+    staged_prefix = f"{azurite.blob_endpoint.rstrip('/')}/{name}/uploads/"
+    for body in created:
+        assert body["contentUrl"].startswith(staged_prefix), body
+        assert "sp=r&" in body["contentUrl"]  # read only
+    assert list(container.list_blob_names(name_starts_with="uploads/")) == []
+    signatures = [parse_qs(urlsplit(body["contentUrl"]).query)["sig"][0] for body in created]
+    written = [p.read_text() for p in (workspace / ".speech-reports").glob("*.json")]
+    written += [container.download_blob(n).readall().decode() for n in container.list_blob_names()]
+    # benchmark-test staged the test data, train-and-gate the training datasets.
+    for run, staged_by_run in ((runs[0], signatures[:1]), (runs[1], signatures[1:])):
+        assert "uploads/" in run.stdout  # the log says where the package went
+        masks = {line for line in run.stdout.splitlines() if line.startswith("::add-mask::")}
+        # The runner is told to mask each signature itself too, wherever it might show up.
+        assert {f"::add-mask::{signature}" for signature in staged_by_run} <= masks
+        for signature in signatures:
+            assert signature not in run.all_text
+            assert quote(signature, safe="") not in run.all_text
+    assert not [text for text in written for signature in signatures if signature in text]
+
+    # A run cancelled while the service imported would have left its package behind.
+    left_behind = urlsplit(created[1]["contentUrl"]).path.split(f"/{name}/", 1)[1]
+    container.upload_blob(left_behind, b"left by a cancelled run")
+
+    # An identical re-run reuses the datasets: nothing is staged or created again, and the
+    # leftover package of a reused dataset is deleted.
+    again = _run("train-and-gate", speech_service, workspace, tmp_path / "s3", azurite, name)
+    assert again.outputs["improved"] == runs[1].outputs["improved"]
+    assert len(speech_service.creates("datasets")) == 3
+    assert f"deleted the staged package {left_behind}" in again.stdout
+    assert "uploading" not in again.stdout
+    assert list(container.list_blob_names(name_starts_with="uploads/")) == []
