@@ -54,10 +54,18 @@ def run(ctx: ModeContext) -> ModeOutcome:
     outputs = {
         "wer": wer, "benchmark-wer": benchmark_wer, "wer-delta": delta, "improved": "false",
         "model": model.self_url, "model-id": model.id,
-        "evaluation": "" if candidate is None else candidate.evaluation_url,
+        "evaluation": _evaluation_url(ctx, candidate),
         "endpoint": endpoint.self_url, "endpoint-id": endpoint.id,
     }
     return ModeOutcome(outputs=outputs, report=report)
+
+
+def _evaluation_url(ctx: ModeContext, candidate: CandidateRecord | None) -> str:
+    """The candidate's evaluation on this run's service: the recorded URL may name another
+    host (a custom subdomain since, or the local engine on an earlier run's port)."""
+    if candidate is None or not candidate.evaluation_url:
+        return ""
+    return ctx.client.entity_url("evaluations", steps.entity_id(candidate.evaluation_url))
 
 
 def _model_to_deploy(ctx: ModeContext, candidate: CandidateRecord | None) -> CustomModel:

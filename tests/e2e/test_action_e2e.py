@@ -75,6 +75,7 @@ def test_three_modes_and_reruns(speech_service: RecordingService, workspace: Pat
     assert deploy.outputs["model-id"] == train.outputs["model-id"]
     assert deploy.outputs["wer"] == train.outputs["wer"]
     assert deploy.outputs["improved"] == "false"
+    assert deploy.outputs["evaluation"] == train.outputs["evaluation"]  # the gate's evaluation
     assert "/endpoints/" in deploy.outputs["endpoint"]
     assert deploy.outputs["endpoint"].split("?")[0].endswith(deploy.outputs["endpoint-id"])
     assert len(speech_service.creates("endpoints")) == 1

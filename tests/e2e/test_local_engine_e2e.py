@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -55,6 +56,10 @@ def test_local_engine_learns_the_domain_without_forgetting_general_speech(
     deploy = _run("deploy", example, tmp_path / "deploy")
     assert deploy.outputs["model-id"] == train.outputs["model-id"]
     assert deploy.outputs["endpoint-id"]
+    # Each run starts the engine on a new port: outputs point at the deploy run's engine.
+    evaluation = urlsplit(deploy.outputs["evaluation"])
+    assert evaluation.path.endswith(urlsplit(train.outputs["evaluation"]).path)
+    assert evaluation.netloc == urlsplit(deploy.outputs["endpoint"]).netloc
 
     print(f"\nlocal engine on examples/sharjah: domain WER base {base_domain:.2f} % -> custom "
           f"{custom_domain:.2f} %; general WER base {base_general:.2f} % -> custom "
