@@ -134,8 +134,9 @@ def _read_data(node: yaml.Node, label: str, into: FileSettings) -> None:
 
 def _read_upload(node: yaml.Node, label: str, into: FileSettings) -> None:
     for key, value, where in _pairs(node, label):
-        if key != "blob-from-mb":
-            raise _Problem(f"{where}: unknown `upload` key `{key}`; known: `blob-from-mb`")
+        if key not in UPLOAD_KEYS:
+            known = ", ".join(f"`{k}`" for k in UPLOAD_KEYS)
+            raise _Problem(f"{where}: unknown `upload` key `{key}`; known: {known}")
         text = _scalar(value, key, where)
         try:
             megabytes = float(text)
