@@ -32,5 +32,9 @@ class JobTimeoutError(SpeechActionError):
     """A service job did not finish within the run's time budget."""
 
 
+class RunBudgetExceededError(JobTimeoutError):
+    """A retry would have slept past the run's time budget (`timeout-minutes`)."""
+
+
 class RecordsError(SpeechActionError):
     """Benchmark records could not be read or written."""

@@ -9,7 +9,8 @@ Typical use (modes call nothing below this API)::
 
 Errors: AuthenticationError (401/403), SpeechServiceError (other HTTP errors, with status,
 code, service_message, url, request_id), ServiceUnreachableError, AmbiguousCreateError,
-EntityJobFailedError (a JobFailedError) and WaitTimeoutError (a JobTimeoutError).
+EntityJobFailedError (a JobFailedError), WaitTimeoutError and RunBudgetExceededError (both
+JobTimeoutErrors; the latter when a retry's pause would outlast `time_left`, the run's budget).
 """
 from speech_action.client.client import BLOCK_SIZE, SpeechClient, block_id, endpoint_for_region
 from speech_action.client.errors import (
@@ -39,14 +40,16 @@ from speech_action.client.polling import TERMINAL_STATES, Poller, ProgressEvent
 from speech_action.client.results import TranscriptionResult, parse_transcription_result
 from speech_action.client.retry import RetryPolicy, parse_retry_after
 from speech_action.client.versions import DEFAULT_API_VERSION, VERSIONS, ApiVersion, get_version
+from speech_action.errors import RunBudgetExceededError
 
 __all__ = [
     "BLOCK_SIZE", "DEFAULT_API_VERSION", "TERMINAL_STATES", "VERSIONS", "AmbiguousCreateError",
     "ApiVersion", "AuthenticationError", "CustomModel", "Dataset", "DatasetDefinition",
     "Endpoint", "EndpointDefinition", "EntityJobFailedError", "EntityRef", "Evaluation", "File",
     "ModelDefinition", "Poller", "ProgressEvent", "Project", "RetryPolicy",
-    "ServiceUnreachableError", "SpeechBaseModel", "SpeechClient", "SpeechServiceError",
-    "Transcription", "TranscriptionResult", "WaitTimeoutError", "block_id",
+    "RunBudgetExceededError", "ServiceUnreachableError", "SpeechBaseModel", "SpeechClient",
+    "SpeechServiceError", "Transcription", "TranscriptionResult", "WaitTimeoutError",
+    "block_id",
     "endpoint_for_region", "get_version", "parse_retry_after", "parse_transcription_result",
     "ref",
 ]

@@ -6,6 +6,11 @@ or may not have created the entity. Every create therefore carries a unique mark
 (filtered by display name, and checked for the marker on our side) and an entity carrying
 the marker is returned instead of POSTing a twin. 429 is rejected before processing and is
 simply retried after `Retry-After`.
+
+Run budget: every pause before a retry is checked against `time_left` (the seconds left of
+the run's `timeout-minutes`). A pause that would end at or past the budget is not taken:
+RunBudgetExceededError is raised instead, naming the request, the last answer and the wait,
+so a throttled run ends on time instead of sleeping through its deadline.
 """
 
 from __future__ import annotations
@@ -35,7 +40,7 @@ from speech_action.client.polling import Poller, ProgressCallback
 from speech_action.client.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
 from speech_action.client.transport import ConnectionDropped, Transport, error_from_response
 from speech_action.client.versions import DEFAULT_API_VERSION, get_version
-from speech_action.errors import ConfigError
+from speech_action.errors import ConfigError, RunBudgetExceededError
 
 M = TypeVar("M", bound=PydanticModel)
 E = TypeVar("E", bound=Entity)
@@ -57,6 +62,7 @@ class ClientCore:
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.monotonic,
         request_timeout_s: float = 60,
+        time_left: Callable[[], float] | None = None,
     ) -> None:
         if not endpoint.startswith(("http://", "https://")):
             raise ConfigError(
@@ -70,6 +76,7 @@ class ClientCore:
         self.retry = retry or RetryPolicy()
         self._sleep = sleep
         self._clock = clock
+        self._time_left = time_left  # seconds left of the run's budget; None: unbounded
         self._transport = Transport(session or requests.Session(), key, self.endpoint,
                                     request_timeout_s)
 
@@ -104,9 +111,11 @@ class ClientCore:
                 response = self._transport.send(method, url, json_body=json_body, data=data,
                                                  content_type=content_type)
             except ConnectionDropped as exc:
+                unreachable = self._unreachable(method, url, attempt, exc)
                 if not self.retry.should_retry(attempt):
-                    raise self._unreachable(method, url, attempt, exc) from exc.cause
-                self._sleep(self.retry.backoff_s(attempt))
+                    raise unreachable from exc.cause
+                unreachable.__cause__ = exc.cause
+                self._pause(self.retry.backoff_s(attempt), method, url, unreachable)
             else:
                 if response.ok:
                     return response
@@ -116,7 +125,8 @@ class ClientCore:
                     attempt
                 ):
                     raise error
-                self._sleep(self.retry.delay_s(attempt, retry_after_s(response)))
+                asked = retry_after_s(response)
+                self._pause(self.retry.delay_s(attempt, asked), method, url, error, asked)
             attempt += 1
 
     def get(self, url: str, model: type[M]) -> M:
@@ -152,38 +162,58 @@ class ClientCore:
         attempt = 0
         while True:
             outcome = self._post_once(url, body, model, attempt)
-            if isinstance(outcome, str):  # ambiguous: look for our marker before re-POSTing
-                self._sleep(self.retry.backoff_s(attempt))
-                existing = self._find_marked(path, str(body.get("displayName", "")), marker,
-                                             model)
+            if isinstance(outcome, SpeechServiceError):  # ambiguous: look for our marker
+                existing = self._after_ambiguous_post(url, path, body, marker, model, attempt,
+                                                      outcome)
                 if existing is not None:
                     return existing
-                if not self.retry.should_retry(attempt):
-                    raise AmbiguousCreateError(
-                        f"POST {redact_url(url)} ({body.get('displayName')!r}) failed "
-                        f"{attempt + 1} times, last: {outcome}. No entity carrying this run's "
-                        "marker exists, so re-running will not create a twin.",
-                        status=0, url=url)
             elif outcome is not None:
                 return outcome
             attempt += 1
 
+    def _after_ambiguous_post(self, url: str, path: str, body: dict[str, Any], marker: str,
+                              model: type[E], attempt: int, failure: SpeechServiceError
+                              ) -> E | None:
+        """The entity carrying `marker` if the failed POST created it; None to POST again.
+
+        Without budget for the backoff, the collection is still looked at once (no pause)
+        before giving up, so an entity that was created is not left behind unnoticed."""
+        delay = self.retry.backoff_s(attempt)
+        left = self._left_if_refused(delay)
+        if left is None:
+            self._sleep(delay)
+        existing = self._find_marked(path, str(body.get("displayName", "")), marker, model)
+        if existing is not None:
+            return existing
+        if left is not None:
+            raise _budget_error("POST", url, failure, delay, None, left) from failure
+        if not self.retry.should_retry(attempt):
+            raise AmbiguousCreateError(
+                f"POST {redact_url(url)} ({body.get('displayName')!r}) failed "
+                f"{attempt + 1} times, last: {failure}. No entity carrying this run's "
+                "marker exists, so re-running will not create a twin.",
+                status=0, url=url) from failure
+        return None
+
     def _post_once(self, url: str, body: dict[str, Any], model: type[E],
-                   attempt: int) -> E | str | None:
-        """One creating POST: the entity; a failure text when the outcome is ambiguous; None
+                   attempt: int) -> E | SpeechServiceError | None:
+        """One creating POST: the entity; the failure when the outcome is ambiguous; None
         after a throttling pause (429: nothing was created). Raises on definite errors."""
         try:
             response = self._transport.send("POST", url, json_body=body)
         except ConnectionDropped as exc:
-            return f"connection failed ({exc})"
+            dropped = ServiceUnreachableError(f"connection failed ({exc})", status=0, url=url)
+            dropped.__cause__ = exc.cause
+            return dropped
         if response.ok:
             return parse(model, response, url)
         error = error_from_response("POST", response)
         if response.status_code in _AMBIGUOUS_STATUS:
-            return str(error)
+            return error
         if response.status_code not in RETRYABLE_STATUS or not self.retry.should_retry(attempt):
             raise error
-        self._sleep(self.retry.delay_s(attempt, retry_after_s(response)))
+        asked = retry_after_s(response)
+        self._pause(self.retry.delay_s(attempt, asked), "POST", url, error, asked)
         return None
 
     def _find_marked(self, path: str, display_name: str, marker: str, model: type[E]) -> E | None:
@@ -197,6 +227,25 @@ class ClientCore:
     def download(self, url: str) -> bytes:
         """Content of a file URL; the key is sent only to the Speech endpoint's own host."""
         return self.request("GET", url).content
+
+    # ---- the run's budget ----------------------------------------------------------------
+
+    def _left_if_refused(self, delay_s: float) -> float | None:
+        """Seconds left of the run's budget if a pause of `delay_s` would end at or past it;
+        None when the pause fits (or the run has no budget)."""
+        if self._time_left is None:
+            return None
+        left = self._time_left()
+        return left if delay_s >= left else None
+
+    def _pause(self, delay_s: float, method: str, url: str, last: SpeechServiceError,
+               asked_s: float | None = None) -> None:
+        """Sleep before a retry, or raise RunBudgetExceededError (from `last`, the failure
+        being retried) when the sleep would end at or past the run's budget."""
+        left = self._left_if_refused(delay_s)
+        if left is not None:
+            raise _budget_error(method, url, last, delay_s, asked_s, left) from last
+        self._sleep(delay_s)
 
     def _unreachable(self, method: str, url: str, attempt: int,
                      exc: ConnectionDropped) -> ServiceUnreachableError:
@@ -218,6 +267,34 @@ class ClientCore:
              on_progress: ProgressCallback | None = None) -> E:
         """Poll `GET self` until Succeeded (returned) or Failed (EntityJobFailedError)."""
         return self.begin_wait(entity, poll_s=poll_s, on_progress=on_progress).result(timeout_s)
+
+
+def _budget_error(method: str, url: str, last: SpeechServiceError, delay_s: float,
+                 asked_s: float | None, left_s: float) -> RunBudgetExceededError:
+    """The error of a retry refused for lack of budget: request, last answer, the wait."""
+    return RunBudgetExceededError(
+        f"{method} {redact_url(url)}: {_last_answer(last)}; {_wait_text(delay_s, asked_s)}, "
+        f"but only {_secs(max(0.0, left_s))} of the run's budget are left: the run's "
+        "timeout-minutes is used up; re-run the workflow or raise timeout-minutes.")
+
+
+def _secs(seconds: float) -> str:
+    return f"{round(seconds, 1):g} s"
+
+
+def _last_answer(error: SpeechServiceError) -> str:
+    if error.status == 0:
+        cause = error.__cause__
+        return f"the connection dropped ({type(cause).__name__ if cause else 'no answer'})"
+    said = f", {error.code}" if error.code else ""
+    return f"the last answer was HTTP {error.status}{said}"
+
+
+def _wait_text(delay_s: float, asked_s: float | None) -> str:
+    if asked_s is None:
+        return f"the next retry was due after a {_secs(delay_s)} backoff"
+    capped = f" (capped to {_secs(delay_s)})" if delay_s < asked_s else ""
+    return f"the service asked to wait {_secs(asked_s)} (Retry-After){capped}"
 
 
 def retry_after_s(response: requests.Response) -> float | None:

@@ -1,6 +1,9 @@
 """Waiting for long-running entities: poll `GET self` until a terminal status.
 
-The wait between polls is `max(Retry-After, poll_s)`, never past the deadline; progress is
+The wait between polls is `max(Retry-After, poll_s)`, never past the deadline: a poll
+interval longer than the time left is cut short (one last look at the deadline), but a
+`Retry-After` longer than the time left ends the wait at once, since the service said the
+job will not be done before then. Progress is
 reported on every status change and at least every `heartbeat_s` while unchanged, so a
 multi-hour training shows signs of life in the job log.
 """
@@ -71,10 +74,11 @@ class Poller(Generic[E]):
         deadline = self._started + timeout_s
         while not self.done():
             remaining = deadline - self._clock()
-            if remaining <= 0:
+            asked = self._retry_after or 0.0
+            if remaining <= 0 or asked > remaining:
                 raise self._timeout(timeout_s)
             # Never sleep past the deadline: the last poll happens right at it.
-            self._sleep(min(max(self._poll_s, self._retry_after or 0.0), remaining))
+            self._sleep(min(max(self._poll_s, asked), remaining))
             self._poll()
         if self._entity.status == "Failed":
             raise self._failed()
@@ -99,10 +103,17 @@ class Poller(Generic[E]):
 
     def _timeout(self, timeout_s: float) -> WaitTimeoutError:
         url = redact_url(self._entity.self_url)
+        elapsed = self._clock() - self._started
+        if elapsed < timeout_s:  # ended early: the service's Retry-After reaches past it
+            when = (f"after {elapsed:.0f} s, and the service asked to wait "
+                    f"{self._retry_after or 0.0:.0f} s more (Retry-After), past this wait's "
+                    f"limit of {timeout_s:.0f} s")
+        else:
+            when = f"after {timeout_s:.0f} s"
         return WaitTimeoutError(
             f"{entity_kind(url)} {url} ({self._entity.display_name!r}) was still "
-            f"{self._entity.status} after {timeout_s:.0f} s; raise timeout-minutes, or re-run "
-            "later (the run resumes with the same entity)",
+            f"{self._entity.status} {when}; raise timeout-minutes, or re-run later (the run "
+            "resumes with the same entity)",
             entity_url=url, last_status=self._entity.status,
         )
 

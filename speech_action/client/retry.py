@@ -9,6 +9,15 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 # 408/429 and the gateway/server errors that mean "try again"; 501/505 do not.
+#
+# 429 and its Retry-After: the Learn article "Speech service quotas and limits"
+# (https://learn.microsoft.com/azure/ai-services/speech-service/speech-services-quotas-and-limits)
+# caps the Speech to text REST API at 100 requests per 10 s per resource and throttles beyond
+# that with HTTP 429. The OpenAPI descriptions (shared/reference/speechtotext-*.json) list no
+# 429 response and declare `Retry-After` only on GETs of entities ("the minimum number of
+# seconds to wait for a non terminal operation to complete"); on a 429 or 503 the header is
+# HTTP's own (RFC 6585 section 4, RFC 9110 section 10.2.3). So it is honoured when sent, and
+# capped backoff is the fallback when it is not. The run's budget bounds both (see _core).
 RETRYABLE_STATUS = frozenset({408, 429, 500, 502, 503, 504})
 
 
@@ -47,7 +56,8 @@ class RetryPolicy:
     base_backoff_s: float = 1.0
     max_backoff_s: float = 60.0
     jitter: float = 0.5
-    # A service asking for more than this is answered with this (the run has a time budget).
+    # A service asking for more than this is answered with this; whether even that fits the
+    # run's remaining time is checked by the client (`time_left`), not here.
     max_retry_after_s: float = 300.0
     random: Callable[[], float] = field(default=random.random, compare=False)
 
@@ -64,5 +74,3 @@ class RetryPolicy:
         """Whether another attempt may follow attempt number `attempt` (0-based)."""
         return attempt + 1 < self.max_attempts
 
-
-NO_RETRY = RetryPolicy(max_attempts=1)
