@@ -88,7 +88,19 @@ class BenchmarkRecord(_RunStamp):
     evaluation_url: str = ""
 
 
-class RunResult(_RunStamp):
+class _Provenance(_RunStamp):
+    """A run stamp plus what triggered the run, so a reader can tell a push to the
+    default branch from a pull request. Both default to "" for records written before
+    they existed."""
+
+    # The Git ref the run built: `refs/heads/main`, `refs/pull/7/merge`, ...
+    ref: str = ""
+    # The GitHub event name (`push`, `pull_request`, `schedule`, `workflow_dispatch`, ...),
+    # or `local` outside Actions. Not a closed list: GitHub adds events.
+    event: str = ""
+
+
+class RunResult(_Provenance):
     """The result of one run of any mode, stored under `results/<kind>/`."""
 
     kind: RunKind
@@ -105,8 +117,8 @@ class RunResult(_RunStamp):
     endpoint_url: str = ""
 
 
-class CandidateRecord(_RunStamp):
-    """A model trained by train-and-gate; deploy picks the newest improved one."""
+class CandidateRecord(_Provenance):
+    """A model trained by train-and-gate; deploy chooses among the improved ones."""
 
     kind: Literal["train-and-gate"] = "train-and-gate"
     model: ModelRef

@@ -34,12 +34,14 @@ def benchmark(commit: str = "a1b2c3d", run_id: str = "101", minutes: int = 0,
 
 
 def candidate(commit: str, run_id: str, minutes: int, *, improved: bool = True,
-              locale: str = "en-US") -> CandidateRecord:
+              locale: str = "en-US", ref: str = "refs/heads/main",
+              event: str = "push") -> CandidateRecord:
     return CandidateRecord(
         model=model(f"m-{commit}"), base_model=model("base-1"), wer_percent=10.0,
         benchmark_wer_percent=12.5, improved=improved, test_data_hash=TEST_HASH,
         training_data_hashes={"Language": "sha256:aa", "Pronunciation": "sha256:bb"},
         commit=commit, run_id=run_id, time=T0 + timedelta(minutes=minutes), locale=locale,
+        ref=ref, event=event,
     )
 
 
@@ -51,4 +53,5 @@ def result(kind: str = "train-and-gate", commit: str = "a1b2c3d",
         "improved": True, "normalizer": "speech-action-v1", "test_data_hash": TEST_HASH,
         "training_data_hashes": {"Language": "sha256:aa"}, "commit": commit,
         "run_id": run_id, "time": T0.isoformat(), "locale": "en-US",
+        "ref": "refs/pull/7/merge", "event": "pull_request",
     })

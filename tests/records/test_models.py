@@ -125,3 +125,24 @@ def test_records_are_immutable() -> None:
     with pytest.raises(ValidationError):
         record.wer_percent = 1.0  # proving frozen-ness at run time
     assert isinstance(record.time, datetime)
+
+
+def test_candidates_and_results_carry_ref_and_event() -> None:
+    stored = json.loads(dump_record(candidate("abc1234", "7", 5, ref="refs/pull/7/merge",
+                                              event="pull_request")))
+    assert (stored["ref"], stored["event"]) == ("refs/pull/7/merge", "pull_request")
+    assert json.loads(dump_record(result()))["event"] == "pull_request"
+
+
+def _without_provenance(record: CandidateRecord | RunResult) -> bytes:
+    raw = json.loads(dump_record(record))
+    del raw["ref"], raw["event"]
+    return json.dumps(raw).encode()
+
+
+def test_records_written_before_ref_and_event_parse_with_empty_ones() -> None:
+    old_candidate = _without_provenance(candidate("abc1234", "7", 5))
+    parsed = parse_record(old_candidate, CandidateRecord, "old.json")
+    assert (parsed.ref, parsed.event) == ("", "")
+    old_result = parse_record(_without_provenance(result()), RunResult, "old.json")
+    assert (old_result.ref, old_result.event) == ("", "")
