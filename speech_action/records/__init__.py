@@ -26,7 +26,12 @@ from speech_action.records.models import (
     RunResult,
     WerCounts,
 )
-from speech_action.records.store import RecordConflictError, RecordStore
+from speech_action.records.store import (
+    BenchmarkSnapshot,
+    RecordConflictError,
+    RecordStore,
+    StoredCandidate,
+)
 
 DEFAULT_RECORDS_DIR = ".speech-records"
 
@@ -36,6 +41,7 @@ __all__ = [
     "RUN_KINDS",
     "SCHEMA_VERSION",
     "BenchmarkRecord",
+    "BenchmarkSnapshot",
     "BlobStore",
     "CandidateRecord",
     "ClientFactory",
@@ -46,6 +52,7 @@ __all__ = [
     "RecordsConfigError",
     "RunKind",
     "RunResult",
+    "StoredCandidate",
     "WerCounts",
     "open_store",
 ]

@@ -30,7 +30,13 @@ from azure.core.exceptions import (
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
 from speech_action.errors import ConfigError, RecordsError
-from speech_action.records.store import BackedRecordStore, PreconditionFailed, Stored
+from speech_action.records.store import (
+    BackedRecordStore,
+    Listed,
+    PreconditionFailed,
+    Stored,
+    as_utc,
+)
 
 CONNECTION_STRING_INPUT = "storage-connection-string"
 CONTAINER_INPUT = "storage-container"
@@ -139,15 +145,28 @@ class BlobBackend:
                 raise PreconditionFailed(name) from None  # deleted since it was read
             raise self._error("write", name, exc) from exc
 
-    def list_names(self, prefix: str) -> list[str]:
+    def list_entries(self, prefix: str) -> list[Listed]:
+        # List Blobs returns each blob's Last-Modified, set by the service when the blob
+        # was last written ("Any operation that modifies the blob ... changes the
+        # last-modified time", learn.microsoft.com/rest/api/storageservices/list-blobs
+        # and .../get-blob-properties): the store's clock, not the writer's.
         try:
-            return sorted(str(b.name) for b in self._container.list_blobs(name_starts_with=prefix))
+            return sorted(
+                (Listed(str(blob.name), as_utc(blob.last_modified))
+                 for blob in self._container.list_blobs(name_starts_with=prefix)),
+                key=lambda entry: entry.name,
+            )
         except ResourceNotFoundError:
             return []
         except AzureError as exc:
             raise self._error("list", prefix, exc) from chainable_storage_error(exc)
 
     def _upload(self, name: str, data: bytes, *, if_match: str | None, if_absent: bool) -> str:
+        # Put Blob honours the conditional headers: `If-Match: <etag>` writes only over
+        # that version, `If-None-Match: *` (the SDK's overwrite=False) only where no blob
+        # exists; otherwise the service answers 412 or 409 and writes nothing
+        # (learn.microsoft.com/rest/api/storageservices/
+        # specifying-conditional-headers-for-blob-service-operations).
         conditions: dict[str, Any] = {"overwrite": not if_absent}
         if if_match is not None:
             conditions.update(etag=if_match, match_condition=MatchConditions.IfNotModified)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 import tempfile
+from datetime import UTC, datetime
 from pathlib import Path
 
 from speech_action.errors import RecordsError
-from speech_action.records.store import BackedRecordStore, PreconditionFailed, Stored
+from speech_action.records.store import BackedRecordStore, Listed, PreconditionFailed, Stored
 
 
 class FolderBackend:
@@ -54,15 +56,22 @@ class FolderBackend:
             ) from exc
         return _etag(data)
 
-    def list_names(self, prefix: str) -> list[str]:
+    def list_entries(self, prefix: str) -> list[Listed]:
         base = self._path(prefix.rstrip("/"))
         if not base.is_dir():
             return []
-        return sorted(
-            path.relative_to(self._root).as_posix()
-            for path in base.rglob("*")
-            if path.is_file() and not path.name.startswith(".")
-        )
+        entries = []
+        for path in base.rglob("*"):
+            if path.name.startswith("."):
+                continue  # temp files of writes in progress, the lock file
+            try:
+                info = path.stat()
+            except FileNotFoundError:
+                continue  # removed while listing
+            if stat.S_ISREG(info.st_mode):
+                name = path.relative_to(self._root).as_posix()
+                entries.append(Listed(name, datetime.fromtimestamp(info.st_mtime, UTC)))
+        return sorted(entries, key=lambda entry: entry.name)
 
     def _check_precondition(self, name: str, if_match: str | None) -> None:
         current = self.read(name)

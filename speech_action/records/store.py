@@ -1,14 +1,21 @@
 """The record store: one logic over two backends (a folder, an Azure Blob container).
 
 A backend only knows named byte objects with a version tag (an ETag): read, write
-whole (atomically, optionally only if unchanged or absent) and list by prefix. Naming,
-parsing, the schema check and the lost-update guard on `benchmark.json` live here
-once, so both stores behave the same.
+whole (atomically, optionally only if unchanged or absent) and list by prefix with the
+time the backend says each object was last written. Naming, parsing, the schema check
+and the lost-update guard on `benchmark.json` live here once, so both stores behave
+the same.
+
+The guard is explicit: `read_benchmark` returns a `BenchmarkSnapshot` (the record and
+the version that read saw), and `write_benchmark` writes only if `benchmark.json` is
+still that version. The store itself remembers nothing between calls, so a caller
+cannot defeat the guard by reading again just before writing.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Protocol
 
 from speech_action.errors import RecordsError
@@ -36,6 +43,14 @@ class Stored:
     etag: str
 
 
+@dataclass(frozen=True)
+class Listed:
+    """A listed object: its name and when the backend last wrote it (aware UTC)."""
+
+    name: str
+    modified: datetime
+
+
 class PreconditionFailed(Exception):
     """A conditional write lost: the object changed (or appeared) since it was read."""
 
@@ -57,10 +72,34 @@ class Backend(Protocol):
     def write(self, name: str, data: bytes, *, if_match: str | None = None,
               if_absent: bool = False) -> str:
         """Write `data`; return the new ETag. Raise PreconditionFailed when the
-        condition (`if_match` ETag, or `if_absent`) does not hold."""
+        condition (`if_match` ETag, or `if_absent`) does not hold; checking it and
+        writing are one step."""
         ...
 
-    def list_names(self, prefix: str) -> list[str]: ...
+    def list_entries(self, prefix: str) -> list[Listed]:
+        """The objects whose names start with `prefix`, sorted by name."""
+        ...
+
+
+@dataclass(frozen=True)
+class BenchmarkSnapshot:
+    """benchmark.json as one read saw it: the record (None: absent) and its version tag."""
+
+    record: BenchmarkRecord | None
+    version: str | None  # ETag (blob) / content tag (folder) of that read; None = absent
+
+
+@dataclass(frozen=True)
+class StoredCandidate:
+    """An improved candidate and when the store says it was written.
+
+    `stored_at` comes from the backend (blob Last-Modified, file mtime), never from the
+    record's own `time`, which is text any writer of the record could set.
+    """
+
+    record: CandidateRecord
+    stored_at: datetime  # aware UTC
+    name: str  # the stored name, for messages
 
 
 class RecordConflictError(RecordsError):
@@ -73,57 +112,53 @@ class RecordStore(Protocol):
     @property
     def location(self) -> str: ...
 
-    def read_benchmark(self) -> BenchmarkRecord | None: ...
+    def read_benchmark(self) -> BenchmarkSnapshot: ...
 
-    def write_benchmark(self, record: BenchmarkRecord) -> str: ...
+    def write_benchmark(self, record: BenchmarkRecord, *, expected: BenchmarkSnapshot) -> str:
+        """Write only if benchmark.json is still `expected.version` (absent when None),
+        else raise RecordConflictError; then add the history entry. Returns where."""
+        ...
 
     def write_result(self, record: RunResult) -> str: ...
 
     def write_candidate(self, record: CandidateRecord) -> str: ...
 
-    def latest_candidate(self, locale: str | None = None) -> CandidateRecord | None: ...
+    def candidates(self, locale: str | None = None) -> list[StoredCandidate]:
+        """Every improved candidate (of `locale`, when given), oldest stored first."""
+        ...
 
     def history(self, limit: int = 20) -> list[BenchmarkRecord]: ...
 
 
-_UNREAD = object()
-
-
 class BackedRecordStore:
-    """`RecordStore` over a `Backend`.
-
-    The store remembers the ETag of `benchmark.json` from its last read, and writes the
-    benchmark only if it is still that version (or still absent): two concurrent runs
-    cannot silently overwrite each other's benchmark.
-    """
+    """`RecordStore` over a `Backend`; it keeps no state between calls."""
 
     def __init__(self, backend: Backend) -> None:
         self._backend = backend
-        self._benchmark_etag: str | object | None = _UNREAD
 
     @property
     def location(self) -> str:
         return self._backend.location
 
-    def read_benchmark(self) -> BenchmarkRecord | None:
+    def read_benchmark(self) -> BenchmarkSnapshot:
         stored = self._backend.read(BENCHMARK_NAME)
-        self._benchmark_etag = stored.etag if stored else None
-        return self._parse(stored, BENCHMARK_NAME, BenchmarkRecord) if stored else None
+        if stored is None:
+            return BenchmarkSnapshot(record=None, version=None)
+        record = self._parse(stored, BENCHMARK_NAME, BenchmarkRecord)
+        return BenchmarkSnapshot(record=record, version=stored.etag)
 
-    def write_benchmark(self, record: BenchmarkRecord) -> str:
-        """Replace benchmark.json (if unchanged since read) and add a history entry."""
-        if self._benchmark_etag is _UNREAD:
-            self.read_benchmark()
-        etag = self._benchmark_etag
+    def write_benchmark(self, record: BenchmarkRecord, *, expected: BenchmarkSnapshot) -> str:
+        """Replace benchmark.json if it is still the version `expected` saw, then add
+        the history entry (only after the benchmark itself was written)."""
         try:
-            self._benchmark_etag = self._backend.write(
+            self._backend.write(
                 BENCHMARK_NAME,
                 dump_record(record),
-                if_match=etag if isinstance(etag, str) else None,
-                if_absent=etag is None,
+                if_match=expected.version,
+                if_absent=expected.version is None,
             )
         except PreconditionFailed:
-            raise self._conflict(record) from None
+            raise self._conflict(record, expected) from None
         self._backend.write(history_name(record), dump_record(record))
         return self._backend.where(BENCHMARK_NAME)
 
@@ -137,22 +172,32 @@ class BackedRecordStore:
         self._backend.write(name, dump_record(record))
         return self._backend.where(name)
 
-    def latest_candidate(self, locale: str | None = None) -> CandidateRecord | None:
-        """The newest improved candidate (of `locale`, when given), by record time."""
+    def candidates(self, locale: str | None = None) -> list[StoredCandidate]:
+        """Every improved candidate (of `locale`, when given), oldest stored first.
+        Choosing one is the caller's policy."""
         found = [
-            self._read_required(name, CandidateRecord)
-            for name in self._backend.list_names(CANDIDATES_PREFIX)
-            if name.endswith(".json")
+            StoredCandidate(
+                record=self._read_required(entry.name, CandidateRecord),
+                stored_at=entry.modified,
+                name=entry.name,
+            )
+            for entry in self._records_under(CANDIDATES_PREFIX)
         ]
-        eligible = [c for c in found if c.improved and (locale is None or c.locale == locale)]
-        return max(eligible, key=lambda c: (c.time, c.stem), default=None)
+        eligible = [
+            c for c in found
+            if c.record.improved and (locale is None or c.record.locale == locale)
+        ]
+        return sorted(eligible, key=lambda c: (c.stored_at, c.name))
 
     def history(self, limit: int = 20) -> list[BenchmarkRecord]:
         """The last `limit` benchmarks, oldest first (history names sort by time)."""
         if limit <= 0:
             return []
-        names = sorted(n for n in self._backend.list_names(HISTORY_PREFIX) if n.endswith(".json"))
+        names = [entry.name for entry in self._records_under(HISTORY_PREFIX)]
         return [self._read_required(name, BenchmarkRecord) for name in names[-limit:]]
+
+    def _records_under(self, prefix: str) -> list[Listed]:
+        return [e for e in self._backend.list_entries(prefix) if e.name.endswith(".json")]
 
     def _read_required(self, name: str, model: type[AnyRecord]) -> AnyRecord:
         stored = self._backend.read(name)
@@ -166,19 +211,35 @@ class BackedRecordStore:
     def _parse(self, stored: Stored, name: str, model: type[AnyRecord]) -> AnyRecord:
         return parse_record(stored.data, model, self._backend.where(name))
 
-    def _conflict(self, record: BenchmarkRecord) -> RecordConflictError:
-        stored = self._backend.read(BENCHMARK_NAME)
-        where = self._backend.where(BENCHMARK_NAME)
-        other = "it was deleted"
-        if stored is not None:
-            current = self._parse(stored, BENCHMARK_NAME, BenchmarkRecord)
-            self._benchmark_etag = stored.etag
-            other = f"now from commit {current.commit}, run {current.run_id} ({current.kind})"
-        else:
-            self._benchmark_etag = None
+    def _conflict(self, record: BenchmarkRecord,
+                  expected: BenchmarkSnapshot) -> RecordConflictError:
+        then = (f"it was {_describe(expected.record)}" if expected.record
+                else "there was none")
         return RecordConflictError(
-            f"{where}: another run changed the benchmark while this run "
-            f"(commit {record.commit}, run {record.run_id}) was working; {other}. "
-            "This run's benchmark was not written: re-run the job, and serialize runs "
-            "with a workflow `concurrency:` group"
+            f"{self._backend.where(BENCHMARK_NAME)}: another run changed the benchmark "
+            f"after this run (commit {record.commit}, run {record.run_id}) read it "
+            f"({then}); {self._describe_current()}. This run's benchmark was not written. "
+            "Re-run this job so it compares against the current benchmark, and serialize "
+            "the workflow's runs with a `concurrency:` group so they do not race"
         )
+
+    def _describe_current(self) -> str:
+        try:
+            current = self.read_benchmark().record
+        except RecordsError as exc:
+            return f"the benchmark stored now cannot be read ({exc})"
+        if current is None:
+            return "it was deleted since"
+        return f"it is now {_describe(current)}"
+
+
+def _describe(record: BenchmarkRecord) -> str:
+    url = f" ({record.run_url})" if record.run_url else ""
+    return f"the {record.kind} benchmark of commit {record.commit}, run {record.run_id}{url}"
+
+
+def as_utc(moment: datetime) -> datetime:
+    """An aware UTC datetime; a naive one is taken to be UTC already."""
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from azure.storage.blob import BlobServiceClient
+from azure.storage.blob import BlobServiceClient, ContainerClient
 
 from speech_action.records import BlobStore, FolderStore, RecordStore
 from tests.support.azurite import Azurite, azurite  # noqa: F401  (the fixture is used by name)
@@ -17,10 +17,11 @@ from tests.support.azurite import Azurite, azurite  # noqa: F401  (the fixture i
 @dataclass(frozen=True)
 class StoreSite:
     """One record location: `open()` gives a store on it (two stores act like two
-    concurrent runs); `put_raw` plants bytes as another writer would."""
+    concurrent runs); `put_raw` and `delete_raw` act as another writer would."""
 
     open: Callable[[], RecordStore]
     put_raw: Callable[[str, bytes], None]
+    delete_raw: Callable[[str], None]
 
 
 def _folder_site(root: Path) -> StoreSite:
@@ -28,21 +29,25 @@ def _folder_site(root: Path) -> StoreSite:
         (root / name).parent.mkdir(parents=True, exist_ok=True)
         (root / name).write_bytes(data)
 
-    return StoreSite(open=lambda: FolderStore(root), put_raw=put_raw)
+    return StoreSite(open=lambda: FolderStore(root), put_raw=put_raw,
+                     delete_raw=lambda name: (root / name).unlink())
 
 
 def _blob_site(server: Azurite) -> StoreSite:
     container = f"t-{uuid.uuid4().hex[:20]}"  # a fresh, not yet created container
 
-    def put_raw(name: str, data: bytes) -> None:
+    def client() -> ContainerClient:
         service = BlobServiceClient.from_connection_string(server.connection_string)
-        client = service.get_container_client(container)
-        if not client.exists():
-            client.create_container()
-        client.upload_blob(name, data, overwrite=True)
+        return service.get_container_client(container)
+
+    def put_raw(name: str, data: bytes) -> None:
+        if not client().exists():
+            client().create_container()
+        client().upload_blob(name, data, overwrite=True)
 
     return StoreSite(
-        open=lambda: BlobStore(server.connection_string, container), put_raw=put_raw
+        open=lambda: BlobStore(server.connection_string, container), put_raw=put_raw,
+        delete_raw=lambda name: client().delete_blob(name),
     )
 
 

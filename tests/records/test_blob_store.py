@@ -34,17 +34,6 @@ def test_the_container_is_created_and_records_are_json(azurite: Azurite) -> None
     assert b'"schema_version": 1' in blob.download_blob().readall()
 
 
-def test_a_benchmark_deleted_after_reading_is_a_conflict(azurite: Azurite) -> None:
-    container = _container()
-    BlobStore(azurite.connection_string, container).write_benchmark(benchmark())
-    run = BlobStore(azurite.connection_string, container)
-    assert run.read_benchmark() is not None
-    service = BlobServiceClient.from_connection_string(azurite.connection_string)
-    service.get_blob_client(container, "benchmark.json").delete_blob()
-    with pytest.raises(RecordsError, match="another run changed the benchmark"):
-        run.write_benchmark(benchmark(run_id="2"))
-
-
 @pytest.mark.parametrize("connection_string", [
     "",
     "this is not a connection string",
@@ -132,11 +121,14 @@ def test_each_record_is_one_put_and_the_benchmark_put_is_conditional(azurite: Az
     store.write_result(result(run_id="102"))
     assert [(m, name) for m, name, _, _ in sent] == [("PUT", "a1b2c3d-102.json")]
     sent.clear()
-    store.write_benchmark(benchmark())  # read (absent), create-only PUT, history PUT
+    absent = store.read_benchmark()
+    store.write_benchmark(benchmark(), expected=absent)  # create-only PUT, history PUT
     puts = [entry for entry in sent if entry[0] == "PUT"]
     assert puts[0] == ("PUT", "benchmark.json", None, "*")
     assert len(puts) == 2 and puts[1][1].endswith("-a1b2c3d-101.json")
+    seen = store.read_benchmark()
     sent.clear()
-    store.write_benchmark(benchmark(wer=7.0))
+    store.write_benchmark(benchmark(wer=7.0), expected=seen)
     benchmark_put = next(entry for entry in sent if entry[1] == "benchmark.json")
-    assert benchmark_put[2] is not None and benchmark_put[2].startswith('"')  # If-Match ETag
+    assert seen.version is not None and seen.version.startswith('"')
+    assert benchmark_put[2:] == (seen.version, None)  # If-Match: the snapshot's ETag

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from speech_action.errors import RecordsError
-from speech_action.records import BlobStore, FolderStore, open_store
+from speech_action.records import BenchmarkRecord, BlobStore, FolderStore, open_store
 from speech_action.records.folder import FolderBackend
 from tests.records.records_data import benchmark, result
 from tests.support.azurite import connection_string_for
@@ -18,10 +18,13 @@ def _leftovers(root: Path) -> list[str]:
     return sorted(p.name for p in root.rglob("*.tmp"))
 
 
+def _write_benchmark(store: FolderStore, record: BenchmarkRecord) -> None:
+    store.write_benchmark(record, expected=store.read_benchmark())
+
+
 def test_a_reader_never_sees_a_partial_record(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    store = FolderStore(tmp_path)
-    store.write_benchmark(benchmark(wer=12.5))
+    _write_benchmark(FolderStore(tmp_path), benchmark(wer=12.5))
     old = (tmp_path / "benchmark.json").read_bytes()
     seen: list[tuple[str, bytes, bytes]] = []
     real_replace = os.replace
@@ -35,18 +38,18 @@ def test_a_reader_never_sees_a_partial_record(tmp_path: Path,
 
     monkeypatch.setattr(os, "replace", observing_replace)
     new_record = benchmark(run_id="202", wer=9.5)
-    FolderStore(tmp_path).write_benchmark(new_record)
+    _write_benchmark(FolderStore(tmp_path), new_record)
     parent, before, incoming = seen[0]
     assert parent == str(tmp_path)
     assert before == old
-    assert FolderStore(tmp_path).read_benchmark() == new_record
+    assert FolderStore(tmp_path).read_benchmark().record == new_record
     assert incoming == (tmp_path / "benchmark.json").read_bytes()
     assert _leftovers(tmp_path) == []
 
 
 def test_a_failed_write_keeps_the_old_record_and_cleans_up(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    FolderStore(tmp_path).write_benchmark(benchmark(wer=12.5))
+    _write_benchmark(FolderStore(tmp_path), benchmark(wer=12.5))
 
     def failing_replace(src: str, dst: str) -> None:
         raise OSError(28, "No space left on device")
@@ -54,9 +57,9 @@ def test_a_failed_write_keeps_the_old_record_and_cleans_up(
     monkeypatch.setattr(os, "replace", failing_replace)
     with pytest.raises(RecordsError, match=r"benchmark\.json: cannot write the record "
                                            r"\(No space left on device\)"):
-        FolderStore(tmp_path).write_benchmark(benchmark(run_id="202", wer=9.5))
+        _write_benchmark(FolderStore(tmp_path), benchmark(run_id="202", wer=9.5))
     monkeypatch.undo()
-    current = FolderStore(tmp_path).read_benchmark()
+    current = FolderStore(tmp_path).read_benchmark().record
     assert current is not None and current.wer_percent == 12.5
     assert _leftovers(tmp_path) == []
 
@@ -76,7 +79,7 @@ def test_the_folder_is_created_on_first_write(tmp_path: Path) -> None:
 
 
 def test_hidden_files_are_not_records(tmp_path: Path) -> None:
-    FolderStore(tmp_path).write_benchmark(benchmark())
+    _write_benchmark(FolderStore(tmp_path), benchmark())
     (tmp_path / "history" / ".benchmark.json.x.tmp").write_text("{partial")
     assert len(FolderStore(tmp_path).history()) == 1
 
@@ -96,3 +99,4 @@ def test_open_store_picks_blob_with_a_connection_string(tmp_path: Path) -> None:
     assert blob.location == (
         "Azure Blob container http://127.0.0.1:9/devstoreaccount1/speech-benchmarks"
     )
+
