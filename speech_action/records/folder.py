@@ -3,21 +3,43 @@
 Every write goes to a temporary file in the target's own directory, is flushed to disk,
 then moved over the target with `os.replace`, which is atomic on one file system: a
 reader sees the old record or the new one, never a partial file. The ETag of a file is
-the SHA-256 of its content, so the benchmark's lost-update guard works here too (for
-runs sharing a folder on one machine; the check and the replace are not one step).
+the SHA-256 of its content. A conditional write (only `benchmark.json` has them) checks
+the ETag and replaces the file while holding an exclusive `flock` on a lock file in the
+folder, so the check and the replace are one step for every process on this machine.
+
+The action runs as root in its container while the runner's user must read and remove
+what it leaves in the workspace: files are made 0644 and created directories 0755,
+whatever the umask.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import stat
 import tempfile
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
 from speech_action.errors import RecordsError
 from speech_action.records.store import BackedRecordStore, Listed, PreconditionFailed, Stored
+
+try:
+    import fcntl
+except ImportError:
+    # Windows has no fcntl. There (only the command-line tool can run there; the
+    # container action runs on Linux) the conditional write still checks the ETag, but
+    # the check and the replace are not one step between processes.
+    HAS_FLOCK = False
+else:
+    HAS_FLOCK = True
+
+FILE_MODE = 0o644
+DIR_MODE = 0o755
+# Hidden, so listings skip it; held around every conditional write.
+LOCK_NAME = ".benchmark.lock"
 
 
 class FolderBackend:
@@ -44,11 +66,14 @@ class FolderBackend:
     def write(self, name: str, data: bytes, *, if_match: str | None = None,
               if_absent: bool = False) -> str:
         path = self._path(name)
-        if if_match is not None or if_absent:
-            self._check_precondition(name, if_match)
         try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            _replace_atomically(path, data)
+            _make_dirs(path.parent)
+            if if_match is not None or if_absent:
+                with self._locked():
+                    self._check_precondition(name, if_match)
+                    _replace_atomically(path, data)
+            else:
+                _replace_atomically(path, data)
         except OSError as exc:
             raise RecordsError(
                 f"{path}: cannot write the record ({exc.strerror or exc}); check that "
@@ -73,6 +98,19 @@ class FolderBackend:
                 entries.append(Listed(name, datetime.fromtimestamp(info.st_mtime, UTC)))
         return sorted(entries, key=lambda entry: entry.name)
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold an exclusive lock on the folder's lock file (created 0644 if missing)."""
+        fd = _open_lock_file(self._root / LOCK_NAME)
+        try:
+            if HAS_FLOCK:
+                # Blocks while another process holds it: only for one read and one
+                # rename. Released when the descriptor closes, even if we crash.
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            yield
+        finally:
+            os.close(fd)
+
     def _check_precondition(self, name: str, if_match: str | None) -> None:
         current = self.read(name)
         if current is None and if_match is not None:
@@ -88,11 +126,42 @@ class FolderBackend:
         return self._root.joinpath(*parts)
 
 
+def _open_lock_file(path: Path) -> int:
+    """A read-only descriptor of the lock file (flock needs no more, and another user's
+    0644 file allows no more); the file is created 0644 when missing."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_CREAT | os.O_EXCL, FILE_MODE)
+    except FileExistsError:
+        return os.open(path, os.O_RDONLY)
+    try:
+        os.chmod(path, FILE_MODE)  # ours: widen what the umask narrowed
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _make_dirs(directory: Path) -> None:
+    """Create `directory` and its missing parents, each 0755 (`mkdir(parents=True)`
+    would leave the parents to the umask)."""
+    missing: list[Path] = []
+    while not directory.exists():
+        missing.append(directory)
+        directory = directory.parent
+    for path in reversed(missing):
+        try:
+            path.mkdir()
+        except FileExistsError:
+            continue  # another process created it meanwhile
+        os.chmod(path, DIR_MODE)
+
+
 def _replace_atomically(path: Path, data: bytes) -> None:
     """Write `data` to a hidden temp file beside `path`, then rename it over `path`."""
     fd, tmp_name = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as tmp:
+            os.chmod(tmp_name, FILE_MODE)  # mkstemp makes it 0600
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
