@@ -2,13 +2,22 @@
 
 Blocks are kept as files named by the hex of their id until the commit concatenates
 them, in the committed order, into the dataset's content and starts its processing job.
+
+`GET blocks` answers the reference's `UploadedBlocks`: `committedBlocks` ("blocks already
+committed") and `uncommittedBlocks` ("blocks not committed to the blob"). The commit entries'
+`BlockKind` values are Azure Blob's block-list kinds, and so is the commit: the listed blocks
+become the committed list and every other uploaded block is discarded (Blob's Put Block
+List: "Any blocks not specified in the block list are permanently deleted"). A dataset takes
+one commit here, so there is no committed list for a `Committed` entry to name.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import shutil
 from pathlib import Path
+from typing import Any
 
 from speech_action.local.api import ApiRequest, ApiResponse, bad_request, not_found
 from speech_action.local.jobs import JobRunner
@@ -71,15 +80,31 @@ def listing(store: Store, request: ApiRequest, dataset_id: str) -> ApiResponse:
     })
 
 
-def commit(store: Store, jobs: JobRunner, request: ApiRequest, dataset_id: str) -> ApiResponse:
-    dataset = _dataset(store, dataset_id)
-    _require_open(dataset)
+_UNCOMMITTED_KINDS = frozenset({"Uncommitted", "Latest"})  # BlockKind, besides "Committed"
+
+
+def _entries(request: ApiRequest) -> list[dict[str, Any]]:
     entries = request.json()
     if not isinstance(entries, list) or not entries or not all(
         isinstance(e, dict) and isinstance(e.get("id"), str) for e in entries
     ):
         raise bad_request("The body must be a non-empty list of {\"kind\", \"id\"} entries.",
                           "InvalidPayload")
+    for entry in entries:
+        kind = entry.get("kind", "Latest")
+        if kind == "Committed":
+            raise bad_request(f"Block {entry['id']} is not in the committed block list (no "
+                              "blocks are committed yet); commit it as Uncommitted or Latest.")
+        if kind not in _UNCOMMITTED_KINDS:
+            raise bad_request(f"Block kind {kind!r} is not one of Committed, Uncommitted, "
+                              "Latest.", "InvalidPayload")
+    return entries
+
+
+def commit(store: Store, jobs: JobRunner, request: ApiRequest, dataset_id: str) -> ApiResponse:
+    dataset = _dataset(store, dataset_id)
+    _require_open(dataset)
+    entries = _entries(request)
     folder = _block_dir(store, dataset)
     paths = [_block_file(folder, e["id"]) for e in entries]
     missing = [e["id"] for e, p in zip(entries, paths, strict=True) if not p.is_file()]
@@ -91,8 +116,7 @@ def commit(store: Store, jobs: JobRunner, request: ApiRequest, dataset_id: str) 
             out.write(path.read_bytes())
     committed = [{"name": e["id"], "size": p.stat().st_size} for e, p in zip(
         entries, paths, strict=True)]
-    for path in set(paths):
-        path.unlink()
+    shutil.rmtree(folder)  # uploaded blocks left out of the list are discarded, as in Blob
 
     def close(entity: Entity) -> None:
         entity["awaitingUpload"] = False
