@@ -34,6 +34,7 @@ from speech_action.client.models import (
     Project,
     SpeechBaseModel,
     Transcription,
+    UploadedBlocks,
     ref,
 )
 from speech_action.client.polling import TERMINAL_STATES, Poller, ProgressEvent
@@ -48,8 +49,8 @@ __all__ = [
     "Endpoint", "EndpointDefinition", "EntityJobFailedError", "EntityRef", "Evaluation", "File",
     "ModelDefinition", "Poller", "ProgressEvent", "Project", "RetryPolicy",
     "RunBudgetExceededError", "ServiceUnreachableError", "SpeechBaseModel", "SpeechClient",
-    "SpeechServiceError", "Transcription", "TranscriptionResult", "WaitTimeoutError",
-    "block_id",
+    "SpeechServiceError", "Transcription", "TranscriptionResult", "UploadedBlocks",
+    "WaitTimeoutError", "block_id",
     "endpoint_for_region", "get_version", "parse_retry_after", "parse_transcription_result",
     "ref",
 ]

@@ -30,6 +30,7 @@ from speech_action.client.models import (
     Project,
     SpeechBaseModel,
     Transcription,
+    UploadedBlocks,
 )
 from speech_action.client.results import TranscriptionResult, parse_transcription_result
 from speech_action.errors import ConfigError, ServiceError
@@ -192,6 +193,26 @@ class SpeechClient(ClientCore):
 
     def get_dataset(self, ref: Ref) -> Dataset:
         return self.get(self.entity_url("datasets", ref), Dataset)
+
+    def get_dataset_blocks(self, ref: Ref) -> UploadedBlocks:
+        """The blocks uploaded to a dataset, committed and uncommitted: `GET
+        /datasets/{id}/blocks` (Datasets_GetBlocks, "Gets the list of uploaded blocks for this
+        dataset"; same path and `UploadedBlocks` shape in v3.2, 2024-11-15 and 2025-10-15)."""
+        url = self.version.sub_url(self.entity_url("datasets", ref), "/blocks")
+        return self.get(url, UploadedBlocks)
+
+    def dataset_can_finish(self, dataset: Dataset) -> bool:
+        """False only for a dataset that will never leave NotStarted: created for the block
+        API (no `content_url`) whose blocks were never committed, as a run cancelled during
+        its upload leaves it. Waiting on such a dataset can only time out.
+
+        True otherwise: Running or Succeeded (or already Failed: a wait ends at once); with
+        a `content_url` the service fetches the data itself; NotStarted with committed
+        blocks has its data and is about to start.
+        """
+        if dataset.status != "NotStarted" or dataset.content_url:
+            return True
+        return bool(self.get_dataset_blocks(dataset).committed_blocks)
 
     def list_datasets(self, filter: str | None = None) -> Iterator[Dataset]:
         return self.list(self.url("/datasets", {"filter": filter} if filter else None), Dataset)
