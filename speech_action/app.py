@@ -22,11 +22,11 @@ from typing import Any
 from speech_action.client import SpeechClient
 from speech_action.config import Config, ConfigError, ConfigErrors, load_config, secret_inputs
 from speech_action.data import DataValidationError
+from speech_action.data.layout import as_layout
 from speech_action.errors import SpeechActionError
 from speech_action.gha import GitHubContext, Workflow
 from speech_action.github import GitHubError, pr_number_from_event, upsert_pr_comment
-from speech_action.modes import run_mode
-from speech_action.modes.context import ModeContext, ModeOutcome, RunInfo
+from speech_action.modes import ModeContext, ModeOutcome, ModeSettings, RunInfo, run_mode
 from speech_action.records import open_store
 from speech_action.records.staging import BlobStaging, open_staging
 from speech_action.report import render_pr_comment, render_summary, to_json
@@ -85,22 +85,40 @@ def execute(request: RunRequest, workflow: Workflow) -> int:
 
 def _run(config: Config, request: RunRequest, workflow: Workflow) -> ModeOutcome:
     started = time.monotonic()
+
+    def time_left() -> float:
+        return config.timeout_seconds - (time.monotonic() - started)
+
     with _service(config, request.workspace, workflow) as (endpoint, key):
-        client = SpeechClient(endpoint, key, config.api_version)
+        client = SpeechClient(endpoint, key, config.api_version, time_left=time_left)
         connection_string = _secret(config.storage_connection_string)
         store = open_store(connection_string=connection_string,
                            container=config.storage_container, records_dir=config.records_dir)
         staging = _staging(connection_string, config, workflow)
         ctx = ModeContext(
-            config=config, client=client, store=store, workspace=request.workspace,
-            run=_run_info(request.context), log=workflow, now=lambda: datetime.now(UTC),
+            settings=mode_settings(config), service=client, store=store,
+            workspace=request.workspace, run=run_info(request.context, request.event),
+            log=workflow, now=lambda: datetime.now(UTC),
             poll_seconds=LOCAL_POLL_SECONDS if config.is_local else config.poll_seconds,
-            deadline=lambda: config.timeout_seconds - (time.monotonic() - started),
-            staging=staging,
+            deadline=time_left, staging=staging,
         )
         workflow.info(f"speech-action {config.mode.value}: locale {config.locale}, "
                       f"api-version {config.api_version}, records in {store.location}")
-        return run_mode(ctx)
+        return run_mode(config.mode.value, ctx)
+
+
+def mode_settings(config: Config) -> ModeSettings:
+    """The part of the configuration the modes use: no secrets, no connection details."""
+    return ModeSettings(
+        locale=config.locale, api_version=config.api_version, data=as_layout(config.data),
+        project=config.project, base_model=config.base_model,
+        benchmark_model=config.benchmark_model, min_improvement=config.min_improvement,
+        require_significance=config.require_significance,
+        fail_on_no_improvement=config.fail_on_no_improvement, model=config.model,
+        endpoint_name=config.endpoint_name, endpoint_id=config.endpoint_id,
+        logging_enabled=config.logging_enabled, timeout_minutes=config.timeout_minutes,
+        blob_upload_from_mb=config.blob_upload_from_mb,
+    )
 
 
 @contextmanager
@@ -135,13 +153,17 @@ def _secret(value: Any) -> str | None:
     return None if value is None else str(value.get_secret_value())
 
 
-def _run_info(context: GitHubContext) -> RunInfo:
+def run_info(context: GitHubContext, event: Mapping[str, Any]) -> RunInfo:
+    repository = event.get("repository")
+    default_branch = repository.get("default_branch") if isinstance(repository, dict) else None
     return RunInfo(
         commit_sha=context.sha or "local",
         run_id=_run_id(context),
         run_url=context.run_url,
         event_name=context.event_name,
         repository=context.repository,
+        ref=context.ref,
+        default_branch=default_branch if isinstance(default_branch, str) else None,
     )
 
 
@@ -174,7 +196,7 @@ def _publish(
 
 
 def _write_report(request: RunRequest, config: Config, outcome: ModeOutcome) -> str:
-    run = _run_info(request.context)
+    run = run_info(request.context, request.event)
     name = f"{config.mode.value}-{run.short_sha}-{run.run_id}.json"
     path = request.workspace / REPORTS_DIR / name
     _atomic_write(path, json.dumps(to_json(outcome.report), indent=2) + "\n")

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from speech_action.modes import benchmark_test, deploy, train_and_gate
-from speech_action.modes.context import ModeContext, ModeOutcome
+from speech_action.modes.context import ModeContext, ModeOutcome, ModeSettings, RunInfo
+from speech_action.modes.service import SpeechService
+
+__all__ = ["MODES", "ModeContext", "ModeOutcome", "ModeSettings", "RunInfo", "SpeechService",
+           "run_mode"]
 
 MODES: dict[str, Callable[[ModeContext], ModeOutcome]] = {
     "benchmark-test": benchmark_test.run,
@@ -14,5 +18,5 @@ MODES: dict[str, Callable[[ModeContext], ModeOutcome]] = {
 }
 
 
-def run_mode(ctx: ModeContext) -> ModeOutcome:
-    return MODES[ctx.config.mode.value](ctx)
+def run_mode(mode: str, ctx: ModeContext) -> ModeOutcome:
+    return MODES[mode](ctx)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypedDict
 
-from speech_action.client import CustomModel, Endpoint, SpeechBaseModel
+from speech_action.client import Endpoint
 from speech_action.modes.context import ModeContext
+from speech_action.modes.model_choice import transcription_date
+from speech_action.modes.service import AnyModel
 from speech_action.records import ModelRef, WerCounts
 from speech_action.report import Expiry, HistoryPoint, ModelInfo, ServiceScore
-
-AnyModel = SpeechBaseModel | CustomModel
 
 
 def model_ref(model: AnyModel) -> ModelRef:
@@ -37,8 +38,7 @@ def wer_counts(score: ServiceScore) -> WerCounts | None:
 
 def transcription_expiry(model: AnyModel, label: str) -> Expiry | None:
     """When the model stops transcribing (and an endpoint serving it stops working)."""
-    dates = model.properties.deprecation_dates
-    when: datetime | None = None if dates is None else dates.transcription_date_time
+    when = transcription_date(model)
     if when is None:
         return None
     return Expiry(label=label, date=when, url=model.self_url)
@@ -63,12 +63,16 @@ def percent(value: float) -> str:
     return f"{value:.2f}"
 
 
-def stamp(ctx: ModeContext) -> dict[str, object]:
+class Stamp(TypedDict):
     """The fields every record carries: commit, run, time, locale."""
-    return {
-        "commit": ctx.run.commit_sha,
-        "run_id": ctx.run.run_id,
-        "run_url": ctx.run.run_url or "",
-        "time": ctx.now(),
-        "locale": ctx.config.locale,
-    }
+
+    commit: str
+    run_id: str
+    run_url: str
+    time: datetime
+    locale: str
+
+
+def stamp(ctx: ModeContext) -> Stamp:
+    return Stamp(commit=ctx.run.commit_sha, run_id=ctx.run.run_id,
+                 run_url=ctx.run.run_url or "", time=ctx.now(), locale=ctx.settings.locale)

@@ -1,17 +1,20 @@
 """deploy: point a stable endpoint at the improved model, in place, and make it the benchmark.
 
-The endpoint is found by id or display name and updated with `PATCH model`, so clients keep
-one URL and the previous model serves until the update succeeded; it is created only when
-absent. Only after the endpoint succeeded does the model become the new benchmark.
+Which model: the `model` input, else the candidate `choose_candidate` picks (this commit's,
+else the newest from the default branch, never a pull request's). The endpoint is updated
+in place and verified by GET (`modes/endpoint.py`); only then is the model recorded as the
+benchmark, written against the version of the benchmark this run read. For deploy the
+endpoint is the truth: when another run wrote the benchmark meanwhile, the endpoint is read
+again, and the record is written only while it still serves this run's model, so the
+endpoint and `benchmark.json` end up agreeing whichever deploy finishes last.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 
-from speech_action.client import CustomModel, Endpoint, EndpointDefinition, Project, ref
+from speech_action.client import CustomModel, Endpoint
 from speech_action.errors import ConfigError
-from speech_action.modes import steps
 from speech_action.modes.bookkeeping import (
     endpoint_expiry,
     history,
@@ -20,44 +23,67 @@ from speech_action.modes.bookkeeping import (
     percent,
     stamp,
 )
+from speech_action.modes.candidates import CandidateChoice, choose_candidate
 from speech_action.modes.context import ModeContext, ModeOutcome
-from speech_action.records import BenchmarkRecord, CandidateRecord, RunResult
+from speech_action.modes.endpoint import (
+    Deployment,
+    EndpointChangedError,
+    deploy_model,
+    serves,
+)
+from speech_action.modes.entities import ensure_project, entity_id, is_base_model_url
+from speech_action.modes.model_choice import transcription_date
+from speech_action.modes.waiting import wait_for
+from speech_action.records import (
+    BenchmarkRecord,
+    BenchmarkSnapshot,
+    CandidateRecord,
+    RecordConflictError,
+    RunResult,
+)
 from speech_action.report import Mode, Report
 from speech_action.scoring import NORMALIZER_NAME
 
 EXPIRY_WARNING = timedelta(days=30)
+# A conflict means another deploy wrote the benchmark; after re-reading the endpoint, a
+# few more tries settle any interleaving of two or three racing runs.
+RECORD_ATTEMPTS = 3
 
 
 def run(ctx: ModeContext) -> ModeOutcome:
-    candidate = ctx.store.latest_candidate(ctx.config.locale)
-    model = _model_to_deploy(ctx, candidate)
-    if candidate is not None and candidate.model.id != model.id:
-        candidate = None  # an explicit model input that train-and-gate did not record
+    snapshot = ctx.store.read_benchmark()
+    model, candidate, notes = _model_to_deploy(ctx)
     warnings = _check_deployable(ctx, model)
-    project = steps.ensure_project(ctx)
+    project = ensure_project(ctx)
     with ctx.log.group(f"Deploy {model.display_name}"):
-        endpoint = _update_or_create_endpoint(ctx, model, project)
-    warnings += _record(ctx, model, endpoint, candidate)
+        deployment = deploy_model(ctx, model, project)
+    endpoint = deployment.endpoint
+    notes.append(_serving_note(deployment, model))
+    warnings += _record(ctx, model, endpoint, candidate, snapshot)
     expiry = endpoint_expiry(endpoint, model)
     report = Report(
-        mode=Mode.DEPLOY, locale=ctx.config.locale, benchmark_model=model_info(model),
+        mode=Mode.DEPLOY, locale=ctx.settings.locale, benchmark_model=model_info(model),
         links={"endpoint": endpoint.self_url, "model": model.self_url},
         expiries=() if expiry is None else (expiry,), history=history(ctx),
         commit=ctx.run.commit_sha, run_url=ctx.run.run_url, warnings=tuple(warnings),
-        generated_at=ctx.now(),
+        notes=tuple(notes), generated_at=ctx.now(),
     )
-    wer = "" if candidate is None else percent(candidate.wer_percent)
-    benchmark_wer = ("" if candidate is None or candidate.benchmark_wer_percent is None
-                     else percent(candidate.benchmark_wer_percent))
-    delta = ("" if not (wer and benchmark_wer)
-             else percent(float(benchmark_wer) - float(wer)))
-    outputs = {
-        "wer": wer, "benchmark-wer": benchmark_wer, "wer-delta": delta, "improved": "false",
+    return ModeOutcome(outputs=_outputs(ctx, model, endpoint, candidate), report=report)
+
+
+def _outputs(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
+             candidate: CandidateRecord | None) -> dict[str, str]:
+    wer = None if candidate is None else candidate.wer_percent
+    benchmark_wer = None if candidate is None else candidate.benchmark_wer_percent
+    delta = None if wer is None or benchmark_wer is None else benchmark_wer - wer
+    return {
+        "wer": "" if wer is None else percent(wer),
+        "benchmark-wer": "" if benchmark_wer is None else percent(benchmark_wer),
+        "wer-delta": "" if delta is None else percent(delta), "improved": "false",
         "model": model.self_url, "model-id": model.id,
         "evaluation": _evaluation_url(ctx, candidate),
         "endpoint": endpoint.self_url, "endpoint-id": endpoint.id,
     }
-    return ModeOutcome(outputs=outputs, report=report)
 
 
 def _evaluation_url(ctx: ModeContext, candidate: CandidateRecord | None) -> str:
@@ -65,36 +91,49 @@ def _evaluation_url(ctx: ModeContext, candidate: CandidateRecord | None) -> str:
     host (a custom subdomain since, or the local engine on an earlier run's port)."""
     if candidate is None or not candidate.evaluation_url:
         return ""
-    return ctx.client.entity_url("evaluations", steps.entity_id(candidate.evaluation_url))
+    return ctx.service.entity_url("evaluations", entity_id(candidate.evaluation_url))
 
 
-def _model_to_deploy(ctx: ModeContext, candidate: CandidateRecord | None) -> CustomModel:
-    if ctx.config.model:
-        wanted = ctx.config.model
-    elif candidate is not None:
-        wanted = candidate.model.url
-        ctx.log.info(f"deploying the latest improved candidate {candidate.model.name} "
-                     f"(WER {percent(candidate.wer_percent)} %, commit {candidate.commit[:7]})")
+def _model_to_deploy(ctx: ModeContext) -> tuple[CustomModel, CandidateRecord | None, list[str]]:
+    """The model, its candidate record (None when train-and-gate did not record it), and
+    the reason for the choice."""
+    candidates = ctx.store.candidates(ctx.settings.locale)
+    if ctx.settings.model:
+        wanted = ctx.settings.model
+        named = [c for c in candidates if c.record.model.id == entity_id(wanted)]
+        candidate = max(named, key=lambda c: c.stored_at).record if named else None
+        note = f"Deployed the model named in the model input ({wanted})."
     else:
-        raise ConfigError(
-            f"no model to deploy: no improved candidate is recorded in {ctx.store.location} "
-            "for this locale. Run train-and-gate first (with the same records-dir or "
-            "storage-connection-string), or give the model input.", input_name="model")
-    if steps.is_base_model_url(wanted):
+        choice = choose_candidate(candidates, ctx.run)
+        if choice.candidate is None:
+            raise _no_candidate(ctx, choice)
+        candidate = choice.candidate.record
+        wanted = candidate.model.url
+        note = (f"Chose {candidate.model.name} (WER {percent(candidate.wer_percent)} %): "
+                f"{choice.reason}.")
+    ctx.log.info(note)
+    if is_base_model_url(wanted):
         raise ConfigError(f"model {wanted} is a base model; deploy needs a custom model "
                           "(an endpoint serves a trained model)", input_name="model")
-    model = ctx.client.get_model(steps.entity_id(wanted))
-    return steps.wait_for(ctx, model, f"model {model.display_name}")
+    model = ctx.service.get_model(entity_id(wanted))
+    return wait_for(ctx, model, f"model {model.display_name}"), candidate, [note]
+
+
+def _no_candidate(ctx: ModeContext, choice: CandidateChoice) -> ConfigError:
+    return ConfigError(
+        f"no model to deploy: {choice.reason} (records in {ctx.store.location}, locale "
+        f"{ctx.settings.locale}). Run train-and-gate on this commit or on the default branch "
+        "first (with the same records-dir or storage-connection-string), or name the model "
+        "in the model input.", input_name="model")
 
 
 def _check_deployable(ctx: ModeContext, model: CustomModel) -> list[str]:
-    if model.locale and model.locale != ctx.config.locale:
+    if model.locale and model.locale != ctx.settings.locale:
         raise ConfigError(
             f"model {model.display_name} is {model.locale}, but locale is "
-            f"{ctx.config.locale}; deploy a model of the endpoint's locale or set locale",
+            f"{ctx.settings.locale}; deploy a model of the endpoint's locale or set locale",
             input_name="model")
-    dates = model.properties.deprecation_dates
-    expires = None if dates is None else dates.transcription_date_time
+    expires = transcription_date(model)
     if expires is None:
         return []
     now = ctx.now()
@@ -110,59 +149,57 @@ def _check_deployable(ctx: ModeContext, model: CustomModel) -> list[str]:
     return []
 
 
-def _update_or_create_endpoint(
-    ctx: ModeContext, model: CustomModel, project: Project | None
-) -> Endpoint:
-    endpoint = _find_endpoint(ctx)
-    if endpoint is None:
-        endpoint = ctx.client.create_endpoint(EndpointDefinition(
-            display_name=ctx.config.endpoint_name, locale=ctx.config.locale,
-            model=ref(model.self_url),
-            description=f"deployed by speech-action from {ctx.run.commit_sha}",
-            custom_properties=steps.traceability(ctx),
-            project=steps.project_ref(project),
-            properties={"loggingEnabled": ctx.config.logging_enabled},
-        ))
-        ctx.log.info(f"created endpoint {endpoint.display_name}")
-    elif (endpoint.model is not None and endpoint.model.id == model.id
-          and endpoint.status != "Failed"):  # a Failed one serves nothing: PATCH it again
-        ctx.log.info(f"endpoint {endpoint.display_name} already serves {model.display_name}")
-    else:
-        endpoint = ctx.client.update_endpoint_model(endpoint, model.self_url)
-        ctx.log.info(f"endpoint {endpoint.display_name} updated in place to "
-                     f"{model.display_name}; the previous model serves until it succeeds")
-    return steps.wait_for(ctx, endpoint, f"endpoint {endpoint.display_name}")
+def _serving_note(deployment: Deployment, model: CustomModel) -> str:
+    if deployment.changed_at is None:
+        return f"The endpoint already served {model.display_name}; nothing was changed."
+    return (f"The endpoint switched to {model.display_name} at "
+            f"{deployment.changed_at:%Y-%m-%d %H:%M:%S} UTC. Microsoft documents that the "
+            "previous model can keep answering for several minutes after a model change.")
 
 
-def _find_endpoint(ctx: ModeContext) -> Endpoint | None:
-    if ctx.config.endpoint_id:
-        return ctx.client.get_endpoint(steps.entity_id(ctx.config.endpoint_id))
-    return ctx.client.find_endpoint_by_name(ctx.config.endpoint_name)
-
-
-def _record(
-    ctx: ModeContext, model: CustomModel, endpoint: Endpoint, candidate: CandidateRecord | None
-) -> list[str]:
-    common = {**stamp(ctx), "model": model_ref(model), "normalizer": NORMALIZER_NAME}
-    ctx.store.write_result(RunResult.model_validate({
-        **common, "kind": "deploy", "endpoint_url": endpoint.self_url,
-        "wer_percent": None if candidate is None else candidate.wer_percent,
-        "benchmark_wer_percent": None if candidate is None else candidate.benchmark_wer_percent,
-        "test_data_hash": "" if candidate is None else candidate.test_data_hash,
-        "training_data_hashes": {} if candidate is None else candidate.training_data_hashes,
-    }))
+def _record(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
+            candidate: CandidateRecord | None, snapshot: BenchmarkSnapshot) -> list[str]:
+    common = stamp(ctx)
+    ctx.store.write_result(RunResult(
+        **common, ref=ctx.run.ref or "", event=ctx.run.event, kind="deploy",
+        model=model_ref(model), endpoint_url=endpoint.self_url, normalizer=NORMALIZER_NAME,
+        wer_percent=None if candidate is None else candidate.wer_percent,
+        benchmark_wer_percent=None if candidate is None else candidate.benchmark_wer_percent,
+        test_data_hash="" if candidate is None else candidate.test_data_hash,
+        training_data_hashes={} if candidate is None else candidate.training_data_hashes,
+    ))
     if candidate is None:
         message = (f"no WER is recorded for {model.display_name} (it was not an improved "
                    "candidate of train-and-gate), so the benchmark is unchanged; run "
                    "benchmark-test to measure it")
         ctx.log.warning(message)
         return [message]
-    ctx.store.read_benchmark()
-    ctx.store.write_benchmark(BenchmarkRecord.model_validate({
-        **common, "kind": "deploy", "wer_percent": candidate.wer_percent,
-        "test_data_hash": candidate.test_data_hash,
-        "evaluation_url": candidate.evaluation_url,
-    }))
+    record = BenchmarkRecord(
+        **common, kind="deploy", model=model_ref(model), wer_percent=candidate.wer_percent,
+        normalizer=NORMALIZER_NAME, test_data_hash=candidate.test_data_hash,
+        evaluation_url=candidate.evaluation_url,
+    )
+    _write_benchmark_while_served(ctx, record, endpoint, model, snapshot)
     ctx.log.info(f"{model.display_name} is the new benchmark "
                  f"(WER {percent(candidate.wer_percent)} %)")
     return []
+
+
+def _write_benchmark_while_served(ctx: ModeContext, record: BenchmarkRecord,
+                                  endpoint: Endpoint, model: CustomModel,
+                                  snapshot: BenchmarkSnapshot) -> None:
+    for attempt in range(1, RECORD_ATTEMPTS + 1):
+        try:
+            ctx.store.write_benchmark(record, expected=snapshot)
+            return
+        except RecordConflictError as conflict:
+            if not serves(ctx, endpoint, model):
+                raise EndpointChangedError(
+                    f"endpoint {endpoint.display_name} no longer serves {model.display_name}: "
+                    f"another deploy changed it and recorded its model. This run recorded "
+                    f"nothing. ({conflict})") from conflict
+            if attempt == RECORD_ATTEMPTS:
+                raise
+            ctx.log.info("another run wrote the benchmark meanwhile; the endpoint still "
+                         f"serves {model.display_name}, so it is recorded over it")
+            snapshot = ctx.store.read_benchmark()

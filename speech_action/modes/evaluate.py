@@ -12,14 +12,15 @@ from dataclasses import dataclass
 from speech_action.client import Dataset, Evaluation, Project
 from speech_action.data import TestDataSet, read_references
 from speech_action.modes.context import ModeContext
-from speech_action.modes.steps import (
+from speech_action.modes.entities import (
     EVALUATION_KEY,
     display_name,
     evaluation_key,
     find_reusable,
     traceability,
-    wait_for,
 )
+from speech_action.modes.scores import EvaluationResultError, check_agreement, service_score
+from speech_action.modes.waiting import wait_for
 from speech_action.report import ServiceScore
 from speech_action.scoring import (
     Comparison,
@@ -56,17 +57,22 @@ def evaluate(
     """Evaluate (or reuse the finished evaluation of) these two models on `dataset`."""
     evaluation = _create_or_reuse(ctx, model1_url, model2_url, dataset, project, purpose)
     evaluation = wait_for(ctx, evaluation, f"evaluation {evaluation.display_name}")
-    properties = evaluation.properties.model_dump(by_alias=True)
-    results = ctx.client.evaluation_transcription_results(evaluation)
+    benchmark, candidate = service_score(evaluation, 1), service_score(evaluation, 2)
+    results = ctx.service.evaluation_transcription_results(evaluation)
     references = read_references(test_set)
     hyps1 = {result.audio_name: result.lexical for result in results["transcription1"]}
     hyps2 = {result.audio_name: result.lexical for result in results["transcription2"]}
     utterances = pair_utterances(references, hyps1, hyps2)
+    if not utterances:
+        raise EvaluationResultError(f"the test set {test_set.root} has no utterances; add "
+                                    "audio with transcripts to measure a WER")
     comparison = compare(utterances)
+    check_agreement(evaluation, 1, benchmark, comparison.benchmark.score)
+    check_agreement(evaluation, 2, candidate, comparison.candidate.score)
     return EvaluationOutcome(
         evaluation=evaluation,
-        benchmark=ServiceScore.from_evaluation_properties(properties, 1),
-        candidate=ServiceScore.from_evaluation_properties(properties, 2),
+        benchmark=benchmark,
+        candidate=candidate,
         utterances=tuple(utterances),
         comparison=comparison,
         significance=None if comparison.same_hypotheses else _significance(comparison),
@@ -83,21 +89,34 @@ def _create_or_reuse(
     purpose: str,
 ) -> Evaluation:
     key = evaluation_key(model1_url, model2_url, dataset.self_url)
-    existing = find_reusable(ctx.client.list_evaluations(), EVALUATION_KEY, key)
+    existing = find_reusable(ctx.service.list_evaluations(), EVALUATION_KEY, key)
+    if existing is not None and existing.status == "Succeeded" and not _scored(existing):
+        ctx.log.warning(f"evaluation {existing.display_name} of the same models and data "
+                        "finished without usable WERs; evaluating again")
+        existing = None
     if existing is not None:
         ctx.log.info(f"reusing evaluation {existing.display_name} of the same models on the "
                      "same test data")
         return existing
     project_url = None if project is None else project.self_url
-    return ctx.client.create_evaluation(
+    return ctx.service.create_evaluation(
         display_name(ctx, purpose, "evaluation"),
         model1_url,
         model2_url,
         dataset.self_url,
-        ctx.config.locale,
+        ctx.settings.locale,
         project_url=project_url,
         custom_properties=traceability(ctx, **{EVALUATION_KEY: key}),
     )
+
+
+def _scored(evaluation: Evaluation) -> bool:
+    try:
+        service_score(evaluation, 1)
+        service_score(evaluation, 2)
+    except EvaluationResultError:
+        return False
+    return True
 
 
 def _significance(comparison: Comparison) -> Significance | None:

@@ -8,17 +8,11 @@ data (`model1` = benchmark, `model2` = the new model); the gate uses the service
 
 from __future__ import annotations
 
-from speech_action.client import (
-    CustomModel,
-    Dataset,
-    EntityRef,
-    ModelDefinition,
-    Project,
-    SpeechBaseModel,
-)
+from pathlib import Path
+
+from speech_action.client import CustomModel, Dataset, ModelDefinition, Project, SpeechBaseModel
 from speech_action.data import discover_test_data, discover_training_data, validate
 from speech_action.errors import ConfigError
-from speech_action.modes import steps
 from speech_action.modes.bookkeeping import (
     history,
     model_info,
@@ -29,45 +23,66 @@ from speech_action.modes.bookkeeping import (
     wer_counts,
 )
 from speech_action.modes.context import ModeContext, ModeOutcome
+from speech_action.modes.datasets import upload_dataset
+from speech_action.modes.entities import (
+    TRAINING_KEY,
+    display_name,
+    ensure_project,
+    find_reusable,
+    link,
+    project_ref,
+    traceability,
+    training_key,
+)
 from speech_action.modes.evaluate import EvaluationOutcome, evaluate
+from speech_action.modes.model_choice import (
+    BenchmarkChoice,
+    resolve_base_model,
+    resolve_benchmark_model,
+)
+from speech_action.modes.service import AnyModel
+from speech_action.modes.waiting import wait_for
 from speech_action.records import CandidateRecord, RunResult
 from speech_action.report import Mode, Report
-from speech_action.scoring import NORMALIZER_NAME, GateDecision, decide
+from speech_action.scoring import NORMALIZER_NAME, GateDecision, GateScores, decide
 
 
 def run(ctx: ModeContext) -> ModeOutcome:
     with ctx.log.group("Validate the test and training data"):
-        test_set = discover_test_data(ctx.workspace, ctx.config.data)
-        training_sets = discover_training_data(ctx.workspace, ctx.config.data)
+        test_set = discover_test_data(ctx.workspace, ctx.settings.data)
+        training_sets = discover_training_data(ctx.workspace, ctx.settings.data)
         validate([test_set, *training_sets])
         if not training_sets:
             raise ConfigError(
-                f"no training data found in {ctx.config.data.training.name}/: add related "
+                f"no training data found in {Path(ctx.settings.data.training).name}/: add related "
                 "text (*.txt), pronunciation.txt or audio with a transcript, or point "
                 "training-data at the folder", input_name="training-data")
-    project = steps.ensure_project(ctx)
+    snapshot = ctx.store.read_benchmark()
+    project = ensure_project(ctx)
     with ctx.log.group("Upload the data"):
-        test_dataset, test_hash = steps.upload_dataset(ctx, test_set, "test-data", project)
-        uploaded = [steps.upload_dataset(ctx, s, "train-data", project) for s in training_sets]
+        test_dataset, test_hash = upload_dataset(ctx, test_set, "test-data", project)
+        uploaded = [upload_dataset(ctx, s, "train-data", project) for s in training_sets]
     training_hashes = {f"{s.kind.value}:{s.root}": h for s, (_, h) in zip(training_sets, uploaded,
                                                                           strict=True)}
-    base_model = steps.resolve_base_model(ctx)
+    base_model = resolve_base_model(ctx)
     with ctx.log.group("Train the custom model"):
         model = _train_or_reuse(ctx, base_model, [d for d, _ in uploaded],
                                 list(training_hashes.values()), project)
-    benchmark = steps.resolve_benchmark_model(ctx)
+    choice = resolve_benchmark_model(ctx, snapshot)
+    benchmark = choice.model
     with ctx.log.group(f"Evaluate {model.display_name} against {benchmark.display_name}"):
         outcome = evaluate(ctx, model1_url=benchmark.self_url, model2_url=model.self_url,
                            dataset=test_dataset, test_set=test_set, project=project,
                            purpose="train-and-gate")
-    gate = decide(outcome.benchmark.wer_percent, outcome.candidate.wer_percent,
-                  ctx.config.min_improvement, require_significance=ctx.config.require_significance,
+    gate = decide(GateScores(outcome.benchmark.wer_percent, outcome.candidate.wer_percent),
+                  ctx.settings.min_improvement,
+                  require_significance=ctx.settings.require_significance,
                   significance=outcome.significance)
     ctx.log.info(f"WER {percent(outcome.benchmark.wer_percent)} % -> "
                  f"{percent(outcome.candidate.wer_percent)} %: "
                  f"{'improved' if gate.improved else 'not improved'} ({gate.reason})")
     _record(ctx, model, base_model, benchmark, outcome, gate, test_hash, training_hashes)
-    return _outcome(ctx, model, benchmark, outcome, gate, test_dataset.self_url)
+    return _outcome(ctx, model, choice, outcome, gate, test_dataset.self_url)
 
 
 def _train_or_reuse(
@@ -77,72 +92,79 @@ def _train_or_reuse(
     dataset_hashes: list[str],
     project: Project | None,
 ) -> CustomModel:
-    key = steps.training_key(base_model.self_url, dataset_hashes)
-    locale_filter = f"locale eq '{ctx.config.locale}'"
-    existing = steps.find_reusable(ctx.client.list_models(locale_filter), steps.TRAINING_KEY, key)
+    key = training_key(base_model.self_url, dataset_hashes)
+    locale_filter = f"locale eq '{ctx.settings.locale}'"
+    existing = find_reusable(ctx.service.list_models(locale_filter), TRAINING_KEY, key)
     if existing is not None:
         ctx.log.info(f"a model from the same base model and data exists "
                      f"({existing.display_name}, {existing.status}); reusing it, no new training")
         model = existing
     else:
-        model = ctx.client.create_model(ModelDefinition(
-            display_name=steps.display_name(ctx, "model", f"on {base_model.display_name}"),
-            locale=ctx.config.locale,
-            base_model=EntityRef.model_validate({"self": base_model.self_url}),
-            datasets=[EntityRef.model_validate({"self": d.self_url}) for d in datasets],
+        model = ctx.service.create_model(ModelDefinition(
+            display_name=display_name(ctx, "model", f"on {base_model.display_name}"),
+            locale=ctx.settings.locale,
+            base_model=link(base_model.self_url),
+            datasets=[link(d.self_url) for d in datasets],
             description=f"trained from {len(datasets)} dataset(s) at {ctx.run.commit_sha}",
-            custom_properties=steps.traceability(ctx, **{steps.TRAINING_KEY: key}),
-            project=steps.project_ref(project),
+            custom_properties=traceability(ctx, **{TRAINING_KEY: key}),
+            project=project_ref(project),
         ))
         ctx.log.info(f"training started: {model.display_name}")
-    return steps.wait_for(ctx, model, f"model {model.display_name}")
+    return wait_for(ctx, model, f"model {model.display_name}")
 
 
 def _record(
     ctx: ModeContext,
     model: CustomModel,
     base_model: SpeechBaseModel,
-    benchmark: steps.AnyModel,
+    benchmark: AnyModel,
     outcome: EvaluationOutcome,
     gate: GateDecision,
     test_hash: str,
     training_hashes: dict[str, str],
 ) -> None:
-    common = {
-        **stamp(ctx), "model": model_ref(model), "wer_percent": outcome.candidate.wer_percent,
-        "benchmark_wer_percent": outcome.benchmark.wer_percent, "improved": gate.improved,
-        "normalizer": NORMALIZER_NAME, "test_data_hash": test_hash,
-        "training_data_hashes": training_hashes, "evaluation_url": outcome.evaluation.self_url,
-    }
-    ctx.store.write_result(RunResult.model_validate({
-        **common, "kind": "train-and-gate", "counts": wer_counts(outcome.candidate),
-        "benchmark_model": model_ref(benchmark),
-    }))
+    common = stamp(ctx)
+    ref, event = ctx.run.ref or "", ctx.run.event
+    ctx.store.write_result(RunResult(
+        **common, ref=ref, event=event, kind="train-and-gate", model=model_ref(model),
+        wer_percent=outcome.candidate.wer_percent, counts=wer_counts(outcome.candidate),
+        benchmark_model=model_ref(benchmark),
+        benchmark_wer_percent=outcome.benchmark.wer_percent, improved=gate.improved,
+        normalizer=NORMALIZER_NAME, test_data_hash=test_hash,
+        training_data_hashes=training_hashes, evaluation_url=outcome.evaluation.self_url,
+    ))
     if gate.improved:
-        ctx.store.write_candidate(CandidateRecord.model_validate(
-            {**common, "base_model": model_ref(base_model)}))
+        ctx.store.write_candidate(CandidateRecord(
+            **common, ref=ref, event=event, model=model_ref(model),
+            base_model=model_ref(base_model), wer_percent=outcome.candidate.wer_percent,
+            benchmark_wer_percent=outcome.benchmark.wer_percent, improved=True,
+            normalizer=NORMALIZER_NAME, test_data_hash=test_hash,
+            training_data_hashes=training_hashes, evaluation_url=outcome.evaluation.self_url,
+        ))
 
 
 def _outcome(
     ctx: ModeContext,
     model: CustomModel,
-    benchmark: steps.AnyModel,
+    choice: BenchmarkChoice,
     outcome: EvaluationOutcome,
     gate: GateDecision,
     test_dataset_url: str,
 ) -> ModeOutcome:
+    benchmark = choice.model
     expiries = [e for e in (transcription_expiry(model, f"model {model.display_name}"),
                             transcription_expiry(benchmark, f"model {benchmark.display_name}"))
                 if e is not None]
     report = Report(
-        mode=Mode.TRAIN_AND_GATE, locale=ctx.config.locale,
+        mode=Mode.TRAIN_AND_GATE, locale=ctx.settings.locale,
         benchmark_model=model_info(benchmark), candidate_model=model_info(model),
         benchmark_service=outcome.benchmark, candidate_service=outcome.candidate,
         utterances=outcome.utterances, gate=gate, significance=outcome.significance,
         links={"evaluation": outcome.evaluation.self_url, "test dataset": test_dataset_url,
                "new model": model.self_url, "benchmark model": benchmark.self_url},
         expiries=tuple(expiries), history=history(ctx), commit=ctx.run.commit_sha,
-        run_url=ctx.run.run_url, warnings=outcome.warnings, generated_at=ctx.now(),
+        run_url=ctx.run.run_url, generated_at=ctx.now(),
+        warnings=(*outcome.warnings, *([choice.warning] if choice.warning else [])),
     )
     delta = outcome.benchmark.wer_percent - outcome.candidate.wer_percent
     outputs = {
@@ -152,6 +174,6 @@ def _outcome(
         "model-id": model.id, "evaluation": outcome.evaluation.self_url,
     }
     failed = None
-    if ctx.config.fail_on_no_improvement and not gate.improved:
+    if ctx.settings.fail_on_no_improvement and not gate.improved:
         failed = f"the new model did not improve on the benchmark: {gate.reason}"
     return ModeOutcome(outputs=outputs, report=report, failed_reason=failed)

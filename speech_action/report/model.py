@@ -3,17 +3,15 @@
 The modes fill a `Report`; the renderers (`render_summary`, `render_pr_comment`,
 `to_json`) are pure functions of it. WERs here are in percent (6.5 means 6.50 %), like
 the action's outputs and the records; the service's evaluation properties are fractions
-and are converted once, in `ServiceScore.from_evaluation_properties`.
+and are converted once, in `speech_action.modes.scores`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from enum import StrEnum
-from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from speech_action.run_mode import Mode
 from speech_action.scoring import NORMALIZER_NAME, GateDecision, Significance, Utterance
 
 __all__ = [
@@ -24,12 +22,6 @@ __all__ = [
     "Report",
     "ServiceScore",
 ]
-
-
-class Mode(StrEnum):
-    BENCHMARK_TEST = "benchmark-test"
-    TRAIN_AND_GATE = "train-and-gate"
-    DEPLOY = "deploy"
 
 
 class _Frozen(BaseModel):
@@ -44,7 +36,8 @@ class ModelInfo(_Frozen):
 
 
 class ServiceScore(_Frozen):
-    """One model's scores as the service computed them (evaluation properties)."""
+    """One model's scores as the service computed them (evaluation properties), in percent;
+    made from an evaluation by `modes.scores`, which refuses scores that cannot gate."""
 
     wer_percent: float = Field(ge=0)
     sentence_error_rate_percent: float | None = Field(default=None, ge=0)
@@ -54,38 +47,6 @@ class ServiceScore(_Frozen):
     substitutions: int | None = Field(default=None, ge=0)
     deletions: int | None = Field(default=None, ge=0)
     insertions: int | None = Field(default=None, ge=0)
-
-    @classmethod
-    def from_evaluation_properties(
-        cls, properties: Mapping[str, object], model: Literal[1, 2]
-    ) -> ServiceScore:
-        """Read `wordErrorRate1`, `wordCount1`, ... (or the `2` suffixed set).
-
-        The service gives rates as fractions (0.065); they become percent (6.5).
-        """
-
-        def number(key: str) -> float | None:
-            value = properties.get(f"{key}{model}")
-            if isinstance(value, bool) or not isinstance(value, int | float):
-                return None
-            return float(value)
-
-        def count(key: str) -> int | None:
-            value = number(key)
-            return None if value is None else round(value)
-
-        wer = number("wordErrorRate")
-        sentence_rate = number("sentenceErrorRate")
-        return cls(
-            wer_percent=0.0 if wer is None else wer * 100,
-            sentence_error_rate_percent=None if sentence_rate is None else sentence_rate * 100,
-            sentences=count("sentenceCount"),
-            words=count("wordCount"),
-            correct_words=count("correctWordCount"),
-            substitutions=count("wordSubstitutionCount"),
-            deletions=count("wordDeletionCount"),
-            insertions=count("wordInsertionCount"),
-        )
 
 
 class Expiry(_Frozen):
@@ -128,6 +89,8 @@ class Report(_Frozen):
     run_url: str | None = None
     normalizer: str = NORMALIZER_NAME
     warnings: tuple[str, ...] = ()
+    notes: tuple[str, ...] = ()
+    """Decisions explained: which candidate deploy chose and why, when the endpoint changed."""
     generated_at: AwareDatetime
     """When the report was made; expiry warnings are relative to it."""
 

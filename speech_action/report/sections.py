@@ -28,7 +28,8 @@ def headline(report: Report) -> str:
     name = escape_markdown(report.model_under_test.name)
     if report.mode is Mode.DEPLOY:
         wer = f": recorded WER **{_pct(new or bench)}**" if (new or bench) else ""
-        return f"Deployed model **{name}**{wer}."
+        return "\n\n".join([f"Deployed model **{name}**{wer}.",
+                             *(escape_markdown(note) for note in report.notes)])
     if report.candidate_model is None or new is None:
         return (
             f"Benchmark model **{name}**: WER **{_pct(bench)}**. "

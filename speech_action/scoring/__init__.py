@@ -17,6 +17,7 @@ from speech_action.scoring.alignment import (
 from speech_action.scoring.compare import Comparison, ModelResult, UtteranceChange, compare
 from speech_action.scoring.gate import (
     GateDecision,
+    GateScores,
     MinImprovement,
     decide,
     parse_min_improvement,
@@ -43,6 +44,7 @@ __all__ = [
     "CountColumns",
     "Edit",
     "GateDecision",
+    "GateScores",
     "MinImprovement",
     "ModelResult",
     "ScoringInputError",

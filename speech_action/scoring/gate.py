@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from speech_action.errors import ConfigError
 from speech_action.scoring.significance import Significance
 
-__all__ = ["GateDecision", "MinImprovement", "decide", "parse_min_improvement"]
+__all__ = ["GateDecision", "GateScores", "MinImprovement", "decide", "parse_min_improvement"]
 
 INPUT_NAME = "min-improvement"
 # Float comparisons of WERs with two decimals (6.5 - 6.2 = 0.2999999999999998)
@@ -84,15 +84,31 @@ class GateDecision:
     significant: bool | None = None
 
 
+@dataclass(frozen=True)
+class GateScores:
+    """The two WERs the gate compares (percent), checked when made: a missing, non-finite
+    or negative WER cannot be turned into a decision (the gate fails closed)."""
+
+    benchmark_wer_percent: float
+    wer_percent: float
+
+    def __post_init__(self) -> None:
+        for name, value in (("benchmark WER", self.benchmark_wer_percent),
+                            ("WER", self.wer_percent)):
+            if isinstance(value, bool) or not isinstance(value, int | float) \
+                    or not math.isfinite(value) or value < 0:
+                raise ValueError(f"the gate needs a finite {name} of 0 or more, got {value!r}")
+
+
 def decide(
-    benchmark_wer_percent: float,
-    wer_percent: float,
+    scores: GateScores,
     min_improvement: MinImprovement,
     *,
     require_significance: bool = False,
     significance: Significance | None = None,
 ) -> GateDecision:
     """Apply the gate rule to the service's WERs (percent)."""
+    benchmark_wer_percent, wer_percent = scores.benchmark_wer_percent, scores.wer_percent
     gain = benchmark_wer_percent - wer_percent
     required = min_improvement.required_points(benchmark_wer_percent)
     enough = gain > _TOLERANCE and gain >= required - _TOLERANCE

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from speech_action.report import Expiry, HistoryPoint, Mode, ModelInfo, Report, ServiceScore
-from speech_action.scoring import Utterance, compare, decide, parse_min_improvement
+from speech_action.scoring import GateScores, Utterance, compare, decide, parse_min_improvement
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 
@@ -50,7 +50,8 @@ def train_and_gate(**changes: Any) -> Report:
         ),
         "candidate_service": ServiceScore(wer_percent=new),
         "utterances": UTTERANCES,
-        "gate": decide(bench, new, parse_min_improvement("0.5"), significance=significance),
+        "gate": decide(GateScores(bench, new), parse_min_improvement("0.5"),
+                       significance=significance),
         "significance": significance,
         "links": {
             "Evaluation": "https://eastus.example/evaluations/e-1?api-version=2025-10-15",

@@ -1,4 +1,4 @@
-"""The report model: service scores from evaluation properties, expiry and discrepancies."""
+"""The report model: expiry and discrepancies (service scores: tests/modes/test_scores.py)."""
 
 from __future__ import annotations
 
@@ -6,39 +6,8 @@ from datetime import timedelta
 
 import pytest
 
-from speech_action.report import Expiry, ServiceScore, analyze, expiry_warnings
+from speech_action.report import Expiry, analyze, expiry_warnings
 from tests.report.builders import NOW, train_and_gate
-
-# The `properties` of the service's get_evaluation example (api-version 2025-10-15).
-PROPERTIES = {
-    "wordErrorRate1": 0.065,
-    "sentenceErrorRate1": 0.375,
-    "tokenErrorRate1": 0.125,
-    "sentenceCount1": 8,
-    "wordCount1": 46,
-    "correctWordCount1": 43,
-    "wordSubstitutionCount1": 3,
-    "wordDeletionCount1": 0,
-    "wordInsertionCount1": 0,
-    "wordErrorRate2": 0.07,
-    "wordCount2": 46,
-}
-
-
-def test_service_score_from_evaluation_properties() -> None:
-    first = ServiceScore.from_evaluation_properties(PROPERTIES, 1)
-    assert first.wer_percent == pytest.approx(6.5)
-    assert first.sentence_error_rate_percent == pytest.approx(37.5)
-    assert (first.sentences, first.words, first.correct_words) == (8, 46, 43)
-    assert (first.substitutions, first.deletions, first.insertions) == (3, 0, 0)
-    second = ServiceScore.from_evaluation_properties(PROPERTIES, 2)
-    assert second.wer_percent == pytest.approx(7.0)
-    assert second.substitutions is None
-
-
-def test_service_score_ignores_non_numbers() -> None:
-    score = ServiceScore.from_evaluation_properties({"wordErrorRate1": "x", "wordCount1": True}, 1)
-    assert score.wer_percent == 0.0 and score.words is None
 
 
 def test_expiry_warnings_window() -> None:

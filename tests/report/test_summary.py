@@ -36,9 +36,10 @@ def test_not_improved_is_said() -> None:
         benchmark_service=ServiceScore(wer_percent=6.0),
         candidate_service=ServiceScore(wer_percent=6.4),
     )
-    from speech_action.scoring import decide, parse_min_improvement
+    from speech_action.scoring import GateScores, decide, parse_min_improvement
 
-    report = report.model_copy(update={"gate": decide(6.0, 6.4, parse_min_improvement("0"))})
+    gate = decide(GateScores(6.0, 6.4), parse_min_improvement("0"))
+    report = report.model_copy(update={"gate": gate})
     assert "\u274c **Not improved**: WER rose 0.40 points" in render_summary(report)
 
 

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import math
+
 import pytest
 
 from speech_action.errors import ConfigError
 from speech_action.scoring import (
+    GateScores,
     MinImprovement,
     Significance,
     decide,
@@ -62,7 +65,7 @@ def test_parse_invalid_numbers(value: float) -> None:
 
 
 def test_points_rule_met() -> None:
-    decision = decide(8.2, 5.1, parse_min_improvement("0.5"))
+    decision = decide(GateScores(8.2, 5.1), parse_min_improvement("0.5"))
     assert decision.improved
     assert decision.gain_points == pytest.approx(3.1)
     assert decision.reason == (
@@ -71,7 +74,7 @@ def test_points_rule_met() -> None:
 
 
 def test_points_rule_not_met() -> None:
-    decision = decide(6.5, 6.2, parse_min_improvement("0.5"))
+    decision = decide(GateScores(6.5, 6.2), parse_min_improvement("0.5"))
     assert not decision.improved
     assert decision.reason == (
         "WER fell 0.30 points, from 6.50 % to 6.20 %: less than required "
@@ -81,30 +84,30 @@ def test_points_rule_not_met() -> None:
 
 def test_exactly_the_required_gain_counts_despite_float_error() -> None:
     assert 6.5 - 6.2 < 0.3  # the float trap the gate must not fall into
-    assert decide(6.5, 6.2, parse_min_improvement("0.3")).improved
-    assert decide(0.3, 0.2, parse_min_improvement("0.1")).improved
+    assert decide(GateScores(6.5, 6.2), parse_min_improvement("0.3")).improved
+    assert decide(GateScores(0.3, 0.2), parse_min_improvement("0.1")).improved
 
 
 def test_percent_rule_is_relative_to_the_benchmark() -> None:
-    met = decide(10.0, 9.5, parse_min_improvement("5%"))
+    met = decide(GateScores(10.0, 9.5), parse_min_improvement("5%"))
     assert met.improved
     assert met.required_points == pytest.approx(0.5)
     assert met.reason == (
         "WER fell 0.50 points, from 10.00 % to 9.50 % "
         "(required: at least 5% of the benchmark WER 10.00 % = 0.50 points)"
     )
-    assert not decide(10.0, 9.6, parse_min_improvement("5%")).improved
+    assert not decide(GateScores(10.0, 9.6), parse_min_improvement("5%")).improved
 
 
 def test_zero_means_any_strict_improvement() -> None:
-    assert decide(6.5, 6.49, parse_min_improvement("0")).improved
-    same = decide(6.5, 6.5, parse_min_improvement("0"))
+    assert decide(GateScores(6.5, 6.49), parse_min_improvement("0")).improved
+    same = decide(GateScores(6.5, 6.5), parse_min_improvement("0"))
     assert not same.improved
     assert same.reason == "WER did not change (6.50 %) (required: any strict improvement)"
 
 
 def test_worse_is_never_improved() -> None:
-    decision = decide(6.0, 7.25, parse_min_improvement("0"))
+    decision = decide(GateScores(6.0, 7.25), parse_min_improvement("0"))
     assert not decision.improved
     assert decision.gain_points == pytest.approx(-1.25)
     assert decision.reason.startswith("WER rose 1.25 points, from 6.00 % to 7.25 %")
@@ -112,7 +115,8 @@ def test_worse_is_never_improved() -> None:
 
 def test_significance_required_and_met() -> None:
     decision = decide(
-        8.0, 6.0, MinImprovement(0.5), require_significance=True, significance=_sig(0.8, 3.1)
+        GateScores(8.0, 6.0), MinImprovement(0.5), require_significance=True,
+        significance=_sig(0.8, 3.1),
     )
     assert decision.improved and decision.significant
     assert decision.reason.endswith(
@@ -122,7 +126,8 @@ def test_significance_required_and_met() -> None:
 
 def test_significance_required_and_missed() -> None:
     decision = decide(
-        8.0, 6.0, MinImprovement(0.5), require_significance=True, significance=_sig(-0.2, 3.1)
+        GateScores(8.0, 6.0), MinImprovement(0.5), require_significance=True,
+        significance=_sig(-0.2, 3.1),
     )
     assert not decision.improved
     assert decision.significant is False
@@ -130,18 +135,28 @@ def test_significance_required_and_missed() -> None:
 
 
 def test_significance_required_but_unavailable_fails_closed() -> None:
-    decision = decide(8.0, 6.0, MinImprovement(0.5), require_significance=True)
+    decision = decide(GateScores(8.0, 6.0), MinImprovement(0.5), require_significance=True)
     assert not decision.improved
     assert "could not be computed" in decision.reason
 
 
 def test_significance_not_required_is_only_recorded() -> None:
-    decision = decide(8.0, 7.0, MinImprovement(0.5), significance=_sig(-1.0, 2.0))
+    decision = decide(GateScores(8.0, 7.0), MinImprovement(0.5), significance=_sig(-1.0, 2.0))
     assert decision.improved
     assert decision.significant is False
     assert "significant" not in decision.reason
 
 
 def test_min_improvement_is_recorded_as_typed() -> None:
-    assert decide(8, 7, parse_min_improvement("5%")).min_improvement == "5%"
-    assert decide(8, 7, parse_min_improvement("0.5")).min_improvement == "0.5"
+    assert decide(GateScores(8, 7), parse_min_improvement("5%")).min_improvement == "5%"
+    assert decide(GateScores(8, 7), parse_min_improvement("0.5")).min_improvement == "0.5"
+
+
+@pytest.mark.parametrize("wer", [math.nan, math.inf, -math.inf, -0.1])
+def test_gate_scores_refuse_what_cannot_be_compared(wer: float) -> None:
+    # Fail closed (product contract, "Gate and deploy integrity"): no decision on a WER
+    # that is not a finite rate of 0 or more, on either side.
+    with pytest.raises(ValueError, match="finite"):
+        GateScores(6.5, wer)
+    with pytest.raises(ValueError, match="finite"):
+        GateScores(wer, 6.5)

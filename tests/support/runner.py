@@ -91,6 +91,7 @@ def action_env(
         "GITHUB_STEP_SUMMARY": str(step_dir / "summary.md"),
         "GITHUB_SHA": "0123456789abcdef0123456789abcdef01234567",
         "GITHUB_EVENT_NAME": event_name,
+        "GITHUB_REF": "refs/heads/main",
         "GITHUB_EVENT_PATH": str(event_path),
         "GITHUB_REPOSITORY": "contoso/speech-data",
         "GITHUB_RUN_ID": "4242",

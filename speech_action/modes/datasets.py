@@ -1,0 +1,126 @@
+"""Datasets: reuse identical data already on the service, else upload it.
+
+Uploads stream the package into the block API (no temporary file), or for large data into
+a blob staged in storage whose read-only SAS URL the service fetches (`contentUrl`). A
+dataset left `NotStarted` by a cancelled block upload (its blocks never committed) can
+never finish, so it is not reused: the run uploads the data again.
+"""
+
+from __future__ import annotations
+
+from speech_action.client import Dataset, DatasetDefinition, EntityJobFailedError, Project
+from speech_action.data import DataSet, DatasetKind, content_hash, stream_package
+from speech_action.data.packaging import estimated_package_size
+from speech_action.modes.context import ModeContext
+from speech_action.modes.entities import (
+    CONTENT_HASH,
+    PURPOSE,
+    REUSABLE_STATES,
+    display_name,
+    project_ref,
+    traceability,
+)
+from speech_action.modes.waiting import wait_for
+from speech_action.records.staging import STAGING_PREFIX, BlobStaging
+
+
+def upload_dataset(
+    ctx: ModeContext, dataset: DataSet, purpose: str, project: Project | None
+) -> tuple[Dataset, str]:
+    """The service dataset holding exactly this data: reused if one exists, else uploaded
+    (block API, or a blob staged in storage for large data). Returns it (Succeeded) with
+    its content hash."""
+    digest = content_hash(dataset)
+    existing = _reusable_dataset(ctx, dataset, digest)
+    if existing is not None:
+        ctx.log.info(f"{dataset.kind.value} dataset {dataset.root}: identical data already on "
+                     f"the service ({existing.display_name}); reusing it, nothing uploaded")
+        # A run cancelled while the service imported a staged blob left the blob behind.
+        staged = ctx.staging.staged_name(existing.content_url) if ctx.staging else None
+        return _imported(ctx, existing, f"dataset {existing.display_name}", staged), digest
+    definition = DatasetDefinition(
+        display_name=display_name(ctx, purpose, f"{dataset.kind.value} {dataset.root}"),
+        locale=ctx.settings.locale,
+        kind=dataset.kind.value,
+        description=f"{dataset.kind.value} data from {dataset.root} at {ctx.run.commit_sha}",
+        custom_properties=traceability(ctx, **{CONTENT_HASH: digest, PURPOSE: purpose}),
+        project=project_ref(project),
+    )
+    label = f"dataset {definition.display_name}"
+    if ctx.staging is not None and _goes_through_blob(ctx, dataset):
+        created, staged = _upload_through_blob(ctx, ctx.staging, dataset, definition, digest)
+        return _imported(ctx, created, label, staged), digest
+    return _imported(ctx, _upload(ctx, dataset, definition), label, None), digest
+
+
+def _reusable_dataset(ctx: ModeContext, dataset: DataSet, digest: str) -> Dataset | None:
+    """The dataset of the same kind and content that can still finish: Succeeded before
+    running, newest first. One left NotStarted by a cancelled block upload is skipped."""
+    locale_filter = f"locale eq '{ctx.settings.locale}'"
+    matches = [d for d in ctx.service.list_datasets(locale_filter)
+               if d.kind == dataset.kind.value and d.status in REUSABLE_STATES
+               and (d.custom_properties or {}).get(CONTENT_HASH) == digest]
+    matches.sort(key=lambda d: (d.status == "Succeeded", d.created_date_time is not None,
+                                d.created_date_time), reverse=True)
+    for candidate in matches:
+        if candidate.status != "NotStarted" or ctx.service.dataset_can_finish(candidate):
+            return candidate
+        ctx.log.info(f"dataset {candidate.display_name} holds the same data but its upload "
+                     "was never committed (a cancelled run): uploading the data again")
+    return None
+
+
+def _goes_through_blob(ctx: ModeContext, dataset: DataSet) -> bool:
+    return estimated_package_size(dataset) >= ctx.settings.blob_upload_from_mb * 1e6
+
+
+def _imported(ctx: ModeContext, dataset: Dataset, label: str, staged: str | None) -> Dataset:
+    """Wait for the service's import; then the staged blob it came from is not needed.
+
+    The blob stays when the wait is cut short (time budget, cancel): the import may still
+    be reading it, and the re-run that resumes this dataset deletes it."""
+    try:
+        imported = wait_for(ctx, dataset, label)
+    except EntityJobFailedError:
+        _remove_staged(ctx, staged)
+        raise
+    _remove_staged(ctx, staged)
+    return imported
+
+
+def _remove_staged(ctx: ModeContext, staged: str | None) -> None:
+    if staged is not None and ctx.staging is not None and ctx.staging.remove(staged):
+        ctx.log.info(f"deleted the staged package {staged} from {ctx.staging.location}")
+
+
+def _upload_through_blob(ctx: ModeContext, staging: BlobStaging, dataset: DataSet,
+                         definition: DatasetDefinition, digest: str) -> tuple[Dataset, str]:
+    """Stream the package into a blob, then create the dataset from its SAS URL."""
+    audio = dataset.kind is DatasetKind.ACOUSTIC
+    name = f"{STAGING_PREFIX}{digest}{'.zip' if audio else '.txt'}"
+    ctx.log.info(f"uploading {dataset.kind.value} dataset {dataset.root} to "
+                 f"{staging.location} as {name}")
+    staged = staging.stage(name, stream_package(dataset),
+                           "application/zip" if audio else "text/plain; charset=utf-8")
+    for secret in (staged.url, staged.signature):  # before anything could print them
+        ctx.log.register_secret(secret)
+    ctx.log.info(f"uploaded {name} ({staged.size / 1e6:.1f} MB); the service fetches it by "
+                 "a read-only SAS URL")
+    created = ctx.service.create_dataset(definition.model_copy(update={"content_url": staged.url}))
+    return created, name
+
+
+def _upload(ctx: ModeContext, dataset: DataSet, definition: DatasetDefinition) -> Dataset:
+    """Stream the package straight into the block upload: no temporary file, and no second
+    hash (the caller computed it to look for a reusable dataset)."""
+    ctx.log.info(f"uploading {dataset.kind.value} dataset {dataset.root} in blocks")
+    sent = 0
+
+    def count(done: int, _total: int | None) -> None:  # a stream's size is known at its end
+        nonlocal sent
+        sent = done
+
+    created = ctx.service.create_dataset_from_chunks(definition, stream_package(dataset),
+                                                    on_progress=count)
+    ctx.log.info(f"uploaded {dataset.kind.value} dataset {dataset.root} ({sent / 1e6:.1f} MB)")
+    return created

@@ -1,0 +1,120 @@
+"""Point the stable endpoint at a model, and know when it really does.
+
+The endpoint is updated in place (`PATCH` with `model`, API description `EndpointUpdate`)
+so clients keep one URL, or created when absent. The PATCH response is not trusted: the
+service may already say `Succeeded` there while it is still switching models (Microsoft
+Learn, "Deploy a custom speech model": redeploying a model takes several minutes and the
+previous model serves meanwhile). The change counts only when a GET shows the intended
+model, `Succeeded`, and a `lastActionDateTime` no older than the PATCH. A GET that shows
+another model means another run changed the endpoint meanwhile: nothing is recorded.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from speech_action.client import CustomModel, Endpoint, EndpointDefinition, Project
+from speech_action.errors import JobTimeoutError, ServiceError
+from speech_action.modes.context import ModeContext
+from speech_action.modes.entities import entity_id, link, project_ref, traceability
+from speech_action.modes.waiting import wait_for
+
+
+class EndpointChangedError(ServiceError):
+    """Another run pointed the endpoint at another model while this run deployed."""
+
+
+@dataclass(frozen=True)
+class Deployment:
+    endpoint: Endpoint
+    """The endpoint as a GET shows it: serving the model, Succeeded."""
+    changed_at: datetime | None
+    """When this run changed the endpoint (its `lastActionDateTime`); None when it already
+    served the model."""
+
+
+def deploy_model(ctx: ModeContext, model: CustomModel, project: Project | None) -> Deployment:
+    endpoint = _find_endpoint(ctx)
+    label = f"endpoint {ctx.settings.endpoint_name if endpoint is None else endpoint.display_name}"
+    if endpoint is None:
+        endpoint = ctx.service.create_endpoint(EndpointDefinition(
+            display_name=ctx.settings.endpoint_name, locale=ctx.settings.locale,
+            model=link(model.self_url),
+            description=f"deployed by speech-action from {ctx.run.commit_sha}",
+            custom_properties=traceability(ctx), project=project_ref(project),
+            properties={"loggingEnabled": ctx.settings.logging_enabled},
+        ))
+        ctx.log.info(f"created endpoint {endpoint.display_name} serving {model.display_name}")
+        not_before = endpoint.last_action_date_time
+    elif _serves(endpoint, model) and endpoint.status != "Failed":
+        # Already this model: a re-run after a timeout, or a change still under way.
+        ctx.log.info(f"{label} already serves {model.display_name} ({endpoint.status})")
+        verified = verify(ctx, endpoint, model, endpoint.last_action_date_time, label)
+        changed = None if endpoint.status == "Succeeded" else verified.last_action_date_time
+        return Deployment(verified, changed)
+    else:
+        before = endpoint.last_action_date_time
+        patched = ctx.service.update_endpoint_model(endpoint.id, model.self_url)
+        not_before = _latest(before, patched.last_action_date_time)
+        ctx.log.info(f"{label} updated in place to {model.display_name}; the previous model "
+                     "serves until the change completes")
+    verified = verify(ctx, endpoint, model, not_before, label)
+    return Deployment(verified, verified.last_action_date_time)
+
+
+def verify(ctx: ModeContext, endpoint: Endpoint, model: CustomModel,
+           not_before: datetime | None, label: str) -> Endpoint:
+    """GET the endpoint until it serves `model`, Succeeded, changed no earlier than
+    `not_before`; within the run's time budget."""
+    hint = _timeout_hint(model, not_before)
+    while True:
+        current = wait_for(ctx, ctx.service.get_endpoint(endpoint.id), label,
+                           after_timeout=hint)
+        if not _serves(current, model):
+            raise EndpointChangedError(
+                f"{label} now serves model {_model_id(current)}, not {model.display_name} "
+                f"({model.id}): another run changed it after this run's change. This run "
+                "recorded nothing. Check which run deployed last (the endpoint's "
+                "customProperties and the records), and serialize deploy jobs with a "
+                "workflow `concurrency:` group.")
+        if not_before is None or (current.last_action_date_time is not None
+                                  and current.last_action_date_time >= not_before):
+            return current
+        if ctx.deadline() <= ctx.poll_seconds:
+            raise JobTimeoutError(f"{label} still reports its change before this run's "
+                                  f"update. {hint}")
+        ctx.sleep(ctx.poll_seconds)
+
+
+def serves(ctx: ModeContext, endpoint: Endpoint, model: CustomModel) -> bool:
+    """Whether a fresh GET shows the endpoint serving `model`, Succeeded."""
+    current = ctx.service.get_endpoint(endpoint.id)
+    return _serves(current, model) and current.status == "Succeeded"
+
+
+def _find_endpoint(ctx: ModeContext) -> Endpoint | None:
+    if ctx.settings.endpoint_id:
+        return ctx.service.get_endpoint(entity_id(ctx.settings.endpoint_id))
+    return ctx.service.find_endpoint_by_name(ctx.settings.endpoint_name)
+
+
+def _serves(endpoint: Endpoint, model: CustomModel) -> bool:
+    return endpoint.model is not None and endpoint.model.id == model.id
+
+
+def _model_id(endpoint: Endpoint) -> str:
+    return "(none)" if endpoint.model is None else endpoint.model.id
+
+
+def _latest(*times: datetime | None) -> datetime | None:
+    known = [t for t in times if t is not None]
+    return max(known) if known else None
+
+
+def _timeout_hint(model: CustomModel, not_before: datetime | None) -> str:
+    when = "" if not_before is None else f" (requested {not_before:%Y-%m-%d %H:%M:%S} UTC)"
+    return (f"The change to {model.display_name}{when} was sent and may still complete: the "
+            "endpoint can switch to it after this run ends, and the previous model serves "
+            "until then. Nothing was recorded. Re-run the workflow: the re-run finds the "
+            "endpoint serving (or switching to) this model, waits, and records it.")
