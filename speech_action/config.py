@@ -41,7 +41,7 @@ from speech_action.config_values import (
     parsers,
 )
 from speech_action.errors import ConfigError
-from speech_action.report.model import Mode
+from speech_action.run_mode import Mode
 from speech_action.scoring.gate import MinImprovement
 
 __all__ = [

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from pydantic import BaseModel, ConfigDict, SecretStr
 
 from speech_action.errors import ConfigError
-from speech_action.report.model import Mode
+from speech_action.run_mode import Mode
 from speech_action.scoring.gate import MinImprovement, parse_min_improvement
 
 ApiVersion = Literal["2025-10-15", "2024-11-15", "v3.2"]

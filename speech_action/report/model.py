@@ -8,7 +8,6 @@ and are converted once, in `speech_action.modes.scores`.
 
 from __future__ import annotations
 
-
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from speech_action.run_mode import Mode
