@@ -24,8 +24,9 @@ from speech_action.config import Config, ConfigError, ConfigErrors, load_config,
 from speech_action.data import DataValidationError
 from speech_action.data.layout import as_layout
 from speech_action.errors import SpeechActionError
-from speech_action.gha import GitHubContext, Workflow
-from speech_action.github import GitHubError, pr_number_from_event, upsert_pr_comment
+from speech_action.github.context import GitHubContext
+from speech_action.github.pr_comment import GitHubError, pr_number_from_event, upsert_pr_comment
+from speech_action.github.workflow import Workflow
 from speech_action.modes import ModeContext, ModeOutcome, ModeSettings, RunInfo, run_mode
 from speech_action.records import open_store
 from speech_action.records.staging import BlobStaging, open_staging

@@ -21,7 +21,8 @@ from typing import Any
 
 from speech_action import __version__
 from speech_action.config import INPUTS, inputs_from_cli_env, inputs_from_env
-from speech_action.gha import Workflow, github_context_from_env
+from speech_action.github.context import github_context_from_env
+from speech_action.github.workflow import Workflow
 
 SERVE_HELP = "run the embedded local Speech to text service on 127.0.0.1 until interrupted"
 

@@ -1,9 +1,10 @@
 """The job summary and the PR comment: Markdown assembled from `sections`, within size.
 
-GitHub refuses a step summary above 1 MiB and a comment above 65,536 characters. The
-utterance alignments are the only part that grows with the test set, so the fixed parts
-are laid out first and the utterances fill what is left, with a note when some had to
-be left out. A final clip guards against anything else being enormous (warnings).
+GitHub refuses a step summary above 1 MiB and a comment above 65,536 characters
+(`github.limits`). The utterance alignments are the only part that grows with the test
+set, so the fixed parts are laid out first and the utterances fill what is left, with a
+note when some had to be left out. A final clip guards against anything else being
+enormous (warnings).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from speech_action.github.limits import COMMENT_MAX_CHARS, STEP_SUMMARY_MAX_BYTES
 from speech_action.report import sections
 from speech_action.report.analysis import Analysis, analyze
 from speech_action.report.chart import history_chart
@@ -25,10 +27,11 @@ __all__ = [
 ]
 
 COMMENT_MARKER = "<!-- speech-action:wer-report -->"
-# 1 MiB is GitHub's limit; the margin leaves room for what the summary writer adds.
-SUMMARY_LIMIT_BYTES = 1024 * 1024 - 4096
-# GitHub counts characters (65,536); bytes are never fewer, so a byte budget is safe.
-COMMENT_LIMIT_BYTES = 65_536 - 1024
+"""Starts every PR comment; `github.pr_comment` finds the comment to update by it."""
+# The margin leaves room for what the summary writer adds.
+SUMMARY_LIMIT_BYTES = STEP_SUMMARY_MAX_BYTES - 4096
+# GitHub counts characters; bytes are never fewer, so a byte budget is safe.
+COMMENT_LIMIT_BYTES = COMMENT_MAX_CHARS - 1024
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 from typing import Any
 
-from speech_action.github import MARKER
+from speech_action.report import COMMENT_MARKER as MARKER
 from tests.e2e.conftest import SPEECH_KEY, RecordingService
 from tests.support.github_api import FakeGitHub, running_github_api
 from tests.support.runner import ActionRun, run_action

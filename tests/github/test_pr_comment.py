@@ -7,14 +7,14 @@ import requests
 import requests_mock
 
 from speech_action.errors import SpeechActionError
-from speech_action.github import (
-    MARKER,
-    MAX_BODY_CHARS,
+from speech_action.github.limits import COMMENT_MAX_CHARS
+from speech_action.github.pr_comment import (
     GitHubError,
     pr_number_from_event,
     upsert_pr_comment,
     with_marker,
 )
+from speech_action.report import COMMENT_MARKER
 from tests.support.azurite import free_port
 from tests.support.github_api import running_github_api
 
@@ -27,13 +27,13 @@ REPORT_2 = "## WER report\n\n| model | WER |\n|---|---|\n| benchmark | 12.50 |\n
 def test_two_upserts_leave_one_comment_with_the_second_body() -> None:
     with running_github_api(TOKEN) as github:
         github.state.add(REPO, 7, "LGTM, but please check the new words", user="reviewer")
-        github.state.add(REPO, 8, f"{MARKER}\nanother pull request's report")
+        github.state.add(REPO, 8, f"{COMMENT_MARKER}\nanother pull request's report")
         first = upsert_pr_comment(github.url, REPO, 7, REPORT_1, TOKEN)
         second = upsert_pr_comment(github.url, REPO, 7, REPORT_2, TOKEN)
-        ours = [c for c in github.state.on(REPO, 7) if MARKER in c.body]
+        ours = [c for c in github.state.on(REPO, 7) if COMMENT_MARKER in c.body]
         assert [first.action, second.action] == ["created", "updated"]
         assert len(ours) == 1
-        assert ours[0].body == f"{MARKER}\n{REPORT_2}"
+        assert ours[0].body == f"{COMMENT_MARKER}\n{REPORT_2}"
         assert second.url == first.url == (
             f"https://github.com/{REPO}/pull/7#issuecomment-{ours[0].id}"
         )
@@ -46,10 +46,10 @@ def test_the_marker_comment_is_found_on_a_later_page() -> None:
     with running_github_api(TOKEN, max_per_page=2) as github:
         for n in range(5):
             github.state.add(REPO, 3, f"discussion {n}", user="reviewer")
-        mine = github.state.add(REPO, 3, f"{MARKER}\nold report")
+        mine = github.state.add(REPO, 3, f"{COMMENT_MARKER}\nold report")
         result = upsert_pr_comment(github.url, REPO, 3, REPORT_2, TOKEN)
         assert result.action == "updated"
-        assert mine.body == f"{MARKER}\n{REPORT_2}"
+        assert mine.body == f"{COMMENT_MARKER}\n{REPORT_2}"
         gets = [path for method, path in github.state.requests if method == "GET"]
         assert gets[0] == f"/repos/{REPO}/issues/3/comments?per_page=100"
         assert gets[-1].endswith("page=3")
@@ -124,10 +124,11 @@ def test_a_malformed_repository_is_refused() -> None:
 
 
 def test_a_huge_body_is_cut_to_githubs_limit_keeping_the_marker() -> None:
-    text = with_marker("x" * (MAX_BODY_CHARS + 500))
-    assert len(text) == MAX_BODY_CHARS
-    assert text.startswith(MARKER) and text.endswith("the full report is in the job summary)")
-    assert with_marker(f"intro\n{MARKER}\nbody") == f"intro\n{MARKER}\nbody"
+    text = with_marker("x" * (COMMENT_MAX_CHARS + 500))
+    assert len(text) == COMMENT_MAX_CHARS
+    assert text.startswith(COMMENT_MARKER)
+    assert text.endswith("the full report is in the job summary)")
+    assert with_marker(f"intro\n{COMMENT_MARKER}\nbody") == f"intro\n{COMMENT_MARKER}\nbody"
 
 
 @pytest.mark.parametrize(("event", "number"), [

@@ -8,9 +8,9 @@
 - the step summary written once to `$GITHUB_STEP_SUMMARY`, kept under the 1 MiB the runner
   accepts.
 
-Nothing here reads the environment: `cli` builds a `GitHubContext` with
-`github_context_from_env(os.environ)` and a `Workflow` around it. Every text leaving through
-a `Workflow` passes its `Redactor` first.
+Nothing here reads the environment: `cli` builds a `GitHubContext` (`github.context`) and a
+`Workflow` around it. Every text leaving through a `Workflow` passes its `Redactor` first.
+Reading `$GITHUB_OUTPUT` back is the runner's job (tests: `tests.support.runner`).
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ from pathlib import Path
 from typing import TextIO, TypedDict, Unpack
 
 from speech_action.errors import SpeechActionError
+from speech_action.github.context import GitHubContext
+from speech_action.github.limits import STEP_SUMMARY_MAX_BYTES
 from speech_action.redaction import DEFAULT_REDACTOR, Redactor
 
 EOL = "\n"  # os.EOL on the Linux runner that executes container actions
-SUMMARY_SIZE_LIMIT = 1024 * 1024  # bytes; the runner drops a bigger step summary
 TRUNCATION_NOTE = (
     "\n\n> **Summary truncated**: it exceeded GitHub's 1 MiB step summary limit. "
     "The full results are in the JSON report (output `report`).\n"
@@ -124,43 +125,7 @@ def format_output(name: str, value: object, delimiter: str) -> str:
     return f"{name}<<{delimiter}{EOL}{converted}{EOL}{delimiter}{EOL}"
 
 
-def parse_file_commands(text: str) -> dict[str, str]:
-    """Read a `$GITHUB_OUTPUT` / `$GITHUB_ENV` file back as the runner does.
-
-    `name=value` lines and `name<<DELIM` heredocs (value lines up to a line equal to DELIM,
-    joined with LF); blank lines are skipped; a later value of a name wins.
-    """
-    values: dict[str, str] = {}
-    lines = iter(text.replace("\r\n", "\n").split("\n"))
-    for line in lines:
-        if not line:
-            continue
-        equals, heredoc = line.find("="), line.find("<<")
-        if equals >= 0 and (heredoc < 0 or equals < heredoc):
-            name, value = line[:equals], line[equals + 1 :]
-        elif heredoc >= 0:
-            name, delimiter = line[:heredoc], line[heredoc + 2 :]
-            value = _read_heredoc(lines, name, delimiter)
-        else:
-            raise WorkflowCommandError(f"Invalid file command line (no `=` or `<<`): {line!r}")
-        if not name:
-            raise WorkflowCommandError(f"Invalid file command line (empty name): {line!r}")
-        values[name] = value
-    return values
-
-
-def _read_heredoc(lines: Iterator[str], name: str, delimiter: str) -> str:
-    if not delimiter:
-        raise WorkflowCommandError(f"Output {name!r} has an empty heredoc delimiter.")
-    body: list[str] = []
-    for line in lines:
-        if line == delimiter:
-            return EOL.join(body)
-        body.append(line)
-    raise WorkflowCommandError(f"Output {name!r}: heredoc delimiter {delimiter!r} not found.")
-
-
-def fit_summary(markdown: str, limit: int = SUMMARY_SIZE_LIMIT) -> tuple[str, bool]:
+def fit_summary(markdown: str, limit: int = STEP_SUMMARY_MAX_BYTES) -> tuple[str, bool]:
     """`markdown` cut to at most `limit` UTF-8 bytes with a note; `(text, truncated)`."""
     data = markdown.encode("utf-8")
     if len(data) <= limit:
@@ -175,75 +140,6 @@ def fit_summary(markdown: str, limit: int = SUMMARY_SIZE_LIMIT) -> tuple[str, bo
     return keep + TRUNCATION_NOTE, True
 
 
-# ---------------------------------------------------------------- context from the env
-
-
-@dataclass(frozen=True)
-class GitHubContext:
-    """What the runner tells a step about itself (the `GITHUB_*` variables)."""
-
-    actions: bool = False
-    output_path: Path | None = None
-    summary_path: Path | None = None
-    workspace: Path | None = None
-    sha: str | None = None
-    ref: str | None = None
-    head_ref: str | None = None
-    base_ref: str | None = None
-    event_name: str | None = None
-    event_path: Path | None = None
-    repository: str | None = None
-    run_id: str | None = None
-    run_attempt: str | None = None
-    server_url: str = "https://github.com"
-    api_url: str = "https://api.github.com"
-    workflow: str | None = None
-    job: str | None = None
-    actor: str | None = None
-
-    @property
-    def run_url(self) -> str | None:
-        if not (self.repository and self.run_id):
-            return None
-        return f"{self.server_url}/{self.repository}/actions/runs/{self.run_id}"
-
-    @property
-    def short_sha(self) -> str | None:
-        return self.sha[:7] if self.sha else None
-
-
-def github_context_from_env(env: Mapping[str, str]) -> GitHubContext:
-    """Build the context from an environment mapping; `""` counts as unset."""
-
-    def get(name: str) -> str | None:
-        return env.get(name) or None
-
-    def path(name: str) -> Path | None:
-        value = get(name)
-        return Path(value) if value else None
-
-    return GitHubContext(
-        actions=env.get("GITHUB_ACTIONS") == "true",
-        output_path=path("GITHUB_OUTPUT"),
-        summary_path=path("GITHUB_STEP_SUMMARY"),
-        workspace=path("GITHUB_WORKSPACE"),
-        sha=get("GITHUB_SHA"),
-        ref=get("GITHUB_REF"),
-        head_ref=get("GITHUB_HEAD_REF"),
-        base_ref=get("GITHUB_BASE_REF"),
-        event_name=get("GITHUB_EVENT_NAME"),
-        event_path=path("GITHUB_EVENT_PATH"),
-        repository=get("GITHUB_REPOSITORY"),
-        run_id=get("GITHUB_RUN_ID"),
-        run_attempt=get("GITHUB_RUN_ATTEMPT"),
-        server_url=(get("GITHUB_SERVER_URL") or "https://github.com").rstrip("/"),
-        api_url=(get("GITHUB_API_URL") or "https://api.github.com").rstrip("/"),
-        workflow=get("GITHUB_WORKFLOW"),
-        job=get("GITHUB_JOB"),
-        actor=get("GITHUB_ACTOR"),
-    )
-
-
 # ---------------------------------------------------------------- writers
 
 
@@ -254,7 +150,7 @@ def append_output(
     _append(path, format_output(name, value, new_delimiter(new_uuid)))
 
 
-def append_summary(path: Path, markdown: str, *, limit: int = SUMMARY_SIZE_LIMIT) -> bool:
+def append_summary(path: Path, markdown: str, *, limit: int = STEP_SUMMARY_MAX_BYTES) -> bool:
     """Append the summary, truncated so the whole file stays within `limit` bytes.
 
     Returns whether it had to be truncated.

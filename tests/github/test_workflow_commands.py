@@ -10,8 +10,8 @@ import io
 
 import pytest
 
-from speech_action.gha import (
-    GitHubContext,
+from speech_action.github.context import GitHubContext
+from speech_action.github.workflow import (
     Workflow,
     annotation_properties,
     escape_data,

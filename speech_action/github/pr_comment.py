@@ -1,10 +1,10 @@
 """The pull-request comment: one WER comment per pull request, updated in place.
 
-The comment is found by a hidden marker in its body, so every run of the workflow edits
-the same comment instead of adding a new one. A pull request from a fork gets a
-read-only token: the API then answers 403 (or 404) to writes, which is a warning for the
-run, not a failure. The token is sent only to the configured API origin and never
-appears in a message.
+The comment is found by the hidden marker the report starts it with (`COMMENT_MARKER`), so
+every run of the workflow edits the same comment instead of adding a new one. A pull
+request from a fork gets a read-only token: the API then answers 403 (or 404) to writes,
+which is a warning for the run, not a failure. The token is sent only to the configured
+API origin and never appears in a message.
 """
 
 from __future__ import annotations
@@ -17,11 +17,10 @@ from urllib.parse import urlsplit
 import requests
 
 from speech_action.errors import SpeechActionError
+from speech_action.github.context import DEFAULT_API_URL
+from speech_action.github.limits import COMMENT_MAX_CHARS
+from speech_action.report.markdown import COMMENT_MARKER
 
-DEFAULT_API_URL = "https://api.github.com"
-MARKER = "<!-- speech-action:wer-report -->"
-# GitHub refuses comment bodies over 65,536 characters.
-MAX_BODY_CHARS = 65_536
 MAX_PAGES = 100
 TIMEOUT_S = 30.0
 _TRUNCATION_NOTE = "\n\n… (truncated: the full report is in the job summary)"
@@ -49,10 +48,10 @@ def pr_number_from_event(event: Mapping[str, Any]) -> int | None:
 
 def with_marker(body: str) -> str:
     """The body with the marker first, cut to GitHub's size limit."""
-    text = body if MARKER in body else f"{MARKER}\n{body}"
-    if len(text) <= MAX_BODY_CHARS:
+    text = body if COMMENT_MARKER in body else f"{COMMENT_MARKER}\n{body}"
+    if len(text) <= COMMENT_MAX_CHARS:
         return text
-    return text[: MAX_BODY_CHARS - len(_TRUNCATION_NOTE)] + _TRUNCATION_NOTE
+    return text[: COMMENT_MAX_CHARS - len(_TRUNCATION_NOTE)] + _TRUNCATION_NOTE
 
 
 def upsert_pr_comment(
@@ -125,7 +124,7 @@ class _Api:
                 return _no_permission(where, 403)
             self._check(answer, "list the comments of", where)
             for comment in self._json_list(answer, where):
-                if MARKER in str(comment.get("body") or ""):
+                if COMMENT_MARKER in str(comment.get("body") or ""):
                     return int(comment["id"])
             url = self._next_page(answer)
         raise GitHubError(f"{where}: more than {MAX_PAGES} pages of comments; giving up")

@@ -8,19 +8,18 @@ from pathlib import Path
 
 import pytest
 
-from speech_action.gha import (
-    SUMMARY_SIZE_LIMIT,
-    GitHubContext,
+from speech_action.github.context import GitHubContext, github_context_from_env
+from speech_action.github.limits import STEP_SUMMARY_MAX_BYTES
+from speech_action.github.workflow import (
     Workflow,
     WorkflowCommandError,
     append_output,
     append_summary,
     fit_summary,
     format_output,
-    github_context_from_env,
-    parse_file_commands,
 )
 from speech_action.redaction import Redactor
+from tests.support.runner import parse_github_output
 
 UUID = uuid.UUID("9b1deb4d-3b7d-4bad-9bdd-2b0d7b3dcb6d")
 DELIMITER = f"ghadelimiter_{UUID}"
@@ -67,7 +66,7 @@ def test_outputs_parse_back_with_runner_rules(tmp_path: Path) -> None:
     workflow.set_output("notes", "line one\nline two\n\nline four")
     workflow.set_output("empty", "")
     text = (tmp_path / "output").read_text(encoding="utf-8")
-    assert parse_file_commands(text) == {
+    assert parse_github_output(text) == {
         "wer": "6.50",
         "improved": "true",
         "notes": "line one\nline two\n\nline four",
@@ -82,17 +81,7 @@ def test_each_output_gets_a_fresh_delimiter(tmp_path: Path) -> None:
     append_output(path, "b", "2")
     heads = [line for line in path.read_text().splitlines() if "<<" in line]
     assert len({head.split("<<")[1] for head in heads}) == 2
-    assert parse_file_commands(path.read_text()) == {"a": "1", "b": "2"}
-
-
-def test_parse_single_line_form_and_crlf() -> None:
-    text = "a=1\r\nb<<EOF\r\nx\r\ny\r\nEOF\r\n"
-    assert parse_file_commands(text) == {"a": "1", "b": "x\ny"}
-
-
-def test_parse_unterminated_heredoc_is_an_error() -> None:
-    with pytest.raises(WorkflowCommandError, match="delimiter 'EOF' not found"):
-        parse_file_commands("b<<EOF\nx\n")
+    assert parse_github_output(path.read_text()) == {"a": "1", "b": "2"}
 
 
 def test_outputs_outside_actions_are_only_collected(tmp_path: Path) -> None:
@@ -106,7 +95,7 @@ def test_output_values_are_redacted(tmp_path: Path) -> None:
     workflow = workflow_for(tmp_path)
     workflow.register_secret("0123456789abcdef0123456789abcdef")
     workflow.set_output("evaluation", "https://x/?key=0123456789abcdef0123456789abcdef")
-    assert parse_file_commands((tmp_path / "output").read_text()) == {
+    assert parse_github_output((tmp_path / "output").read_text()) == {
         "evaluation": "https://x/?key=***"
     }
 
@@ -126,17 +115,17 @@ def test_summary_without_path_writes_nothing() -> None:
 
 
 def test_summary_under_limit_is_untouched() -> None:
-    text = "x" * SUMMARY_SIZE_LIMIT
+    text = "x" * STEP_SUMMARY_MAX_BYTES
     assert fit_summary(text) == (text, False)
 
 
 def test_summary_over_limit_is_truncated_at_a_line_with_a_note(tmp_path: Path) -> None:
     row = "| é | utterance |\n"  # multi-byte characters: the limit is in bytes
-    text = row * (SUMMARY_SIZE_LIMIT // len(row.encode()) + 10)
+    text = row * (STEP_SUMMARY_MAX_BYTES // len(row.encode()) + 10)
     path = tmp_path / "summary"
     assert append_summary(path, text) is True
     data = path.read_bytes()
-    assert len(data) <= SUMMARY_SIZE_LIMIT
+    assert len(data) <= STEP_SUMMARY_MAX_BYTES
     written = data.decode("utf-8")
     assert "Summary truncated" in written
     body = written.split("\n\n> **Summary truncated**")[0]
@@ -145,16 +134,16 @@ def test_summary_over_limit_is_truncated_at_a_line_with_a_note(tmp_path: Path) -
 
 def test_summary_limit_counts_what_the_file_already_holds(tmp_path: Path) -> None:
     path = tmp_path / "summary"
-    path.write_bytes(b"a" * (SUMMARY_SIZE_LIMIT - 1000))
+    path.write_bytes(b"a" * (STEP_SUMMARY_MAX_BYTES - 1000))
     assert append_summary(path, "line\n" * 1000) is True
-    assert path.stat().st_size <= SUMMARY_SIZE_LIMIT
+    assert path.stat().st_size <= STEP_SUMMARY_MAX_BYTES
 
 
 def test_summary_with_no_room_left_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "summary"
-    path.write_bytes(b"a" * SUMMARY_SIZE_LIMIT)
+    path.write_bytes(b"a" * STEP_SUMMARY_MAX_BYTES)
     assert append_summary(path, "# more") is True
-    assert path.stat().st_size == SUMMARY_SIZE_LIMIT
+    assert path.stat().st_size == STEP_SUMMARY_MAX_BYTES
 
 
 def test_summary_is_redacted(tmp_path: Path) -> None:
