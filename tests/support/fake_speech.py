@@ -96,8 +96,9 @@ class FakeSpeech:
     # ---- helpers for tests ------------------------------------------------------------
 
     def add(self, collection: str, body: dict[str, Any], *, status: str = "Succeeded",
-            polls: int = 0) -> dict[str, Any]:
-        """Store an entity as the service would hold it; it succeeds after `polls` GETs."""
+            polls: int = 0, content: bytes | None = None) -> dict[str, Any]:
+        """Store an entity as the service would hold it; it succeeds after `polls` GETs.
+        `content` is a dataset's data (the package its contentUrl or blocks would give)."""
         entity_id = f"{collection}-{next(self._ids)}"
         stamp = self.clock.now().isoformat()
         entity = {"self": f"{BASE}/{collection}/{entity_id}", "createdDateTime": stamp,
@@ -105,6 +106,8 @@ class FakeSpeech:
         self.entities.setdefault(collection, {})[entity_id] = entity
         if status in ("NotStarted", "Running"):
             self._pending[entity_id] = polls
+        if content is not None:
+            self._content[entity_id] = content
         return entity
 
     def created(self, collection: str) -> list[str]:

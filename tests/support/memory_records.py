@@ -15,6 +15,8 @@ class MemoryBackend:
     def __init__(self, now: Callable[[], datetime]) -> None:
         self._now = now
         self.objects: dict[str, tuple[bytes, datetime]] = {}
+        self.before_write: list[Callable[[str], None]] = []
+        """Called with the name before each write (another run acting at that moment)."""
 
     @property
     def location(self) -> str:
@@ -29,6 +31,8 @@ class MemoryBackend:
 
     def write(self, name: str, data: bytes, *, if_match: str | None = None,
               if_absent: bool = False) -> str:
+        for hook in list(self.before_write):
+            hook(name)
         current = self.read(name)
         if if_absent and current is not None:
             raise PreconditionFailed(name)
