@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, SecretStr
 
-from speech_action.errors import ConfigError
 from speech_action.run_mode import Mode
 from speech_action.scoring.gate import MinImprovement, parse_min_improvement
 
@@ -74,8 +73,8 @@ def _api_version(raw: str) -> ApiVersion:
 def _min_improvement(raw: str) -> MinImprovement:
     try:
         return parse_min_improvement(raw)
-    except ConfigError as exc:
-        raise InvalidValue(str(exc).removeprefix("input min-improvement: ")) from None
+    except ValueError as exc:
+        raise InvalidValue(str(exc)) from None
 
 
 def _region(raw: str) -> str:

@@ -12,12 +12,10 @@ import math
 import re
 from dataclasses import dataclass
 
-from speech_action.errors import ConfigError
 from speech_action.scoring.significance import Significance
 
 __all__ = ["GateDecision", "GateScores", "MinImprovement", "decide", "parse_min_improvement"]
 
-INPUT_NAME = "min-improvement"
 # Float comparisons of WERs with two decimals (6.5 - 6.2 = 0.2999999999999998)
 # must not turn "exactly the required gain" into a failure.
 _TOLERANCE = 1e-9
@@ -43,7 +41,8 @@ class MinImprovement:
 def parse_min_improvement(value: str | float) -> MinImprovement:
     """`"0.5"` -> 0.5 points, `"5%"` -> 5 % of the benchmark WER, `"0"` -> any strict gain.
 
-    A number from the YAML config (`min-improvement: 0.5`) is taken as points.
+    A number is taken as points. Anything else is a `ValueError` that says what to write;
+    the caller names the setting it came from.
     """
     if isinstance(value, bool):
         raise _error(str(value).lower())
@@ -61,13 +60,12 @@ def parse_min_improvement(value: str | float) -> MinImprovement:
     return MinImprovement(number, relative)
 
 
-def _error(value: str, why: str = "") -> ConfigError:
+def _error(value: str, why: str = "") -> ValueError:
     detail = f" ({why})" if why else ""
-    return ConfigError(
-        f"input min-improvement: {value!r} is not a valid minimum improvement{detail}. "
+    return ValueError(
+        f"{value!r} is not a valid minimum improvement{detail}. "
         "Use WER points such as 0.5, a percentage of the benchmark WER such as 5%, "
-        "or 0 for any strict improvement.",
-        input_name=INPUT_NAME,
+        "or 0 for any strict improvement."
     )
 
 
