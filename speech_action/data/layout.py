@@ -15,12 +15,12 @@ MP3 dropped into the data folder is reported instead of silently ignored."""
 
 @dataclass(frozen=True)
 class DataLayout:
-    """The data layout, from the config (`speech.yml` and inputs).
+    """Where the data is: `Config.data`, from the inputs and `speech.yml`'s `data` section.
 
-    Paths are workspace-relative (or absolute, inside the workspace). `testing` is a
-    folder of audio and a transcript, or a `.zip` holding the same. An explicit file list
-    for a kind (workspace-relative paths) replaces discovery of that kind in the training
-    folder; an empty tuple disables it.
+    Paths are workspace-relative (or absolute, inside the workspace; config resolves
+    them). `testing` is a folder of audio and a transcript, or a `.zip` holding the same.
+    An explicit file list for a kind (workspace-relative paths) replaces discovery of that
+    kind in the training folder; an empty tuple disables it.
     `acoustic_paths` lists the audio files and the transcript of the Acoustic dataset.
     """
 
@@ -35,7 +35,7 @@ class DataLayout:
 
 
 class LayoutSettings(Protocol):
-    """What the config's data settings offer (`speech_action.config.DataLayout`)."""
+    """Any object with the data settings of a `DataLayout` (no per-kind file lists)."""
 
     @property
     def testing(self) -> str | Path: ...
@@ -48,7 +48,7 @@ class LayoutSettings(Protocol):
 
 
 def as_layout(settings: DataLayout | LayoutSettings) -> DataLayout:
-    """Our layout from the config's settings (which have no per-kind file lists)."""
+    """A `DataLayout` from settings that may not be one (they have no per-kind file lists)."""
     if isinstance(settings, DataLayout):
         return settings
     return DataLayout(
@@ -59,10 +59,12 @@ def as_layout(settings: DataLayout | LayoutSettings) -> DataLayout:
     )
 
 
-#: The input/config key of each layout field, used to name it in errors.
+#: The input or config-file key of each layout field, to name it in settings and errors.
 LAYOUT_KEYS = {
     "testing": "testing-data",
     "training": "training-data",
+    "transcript_files": "transcript-files",
+    "pronunciation_file": "pronunciation-file",
     "language_paths": "language-paths",
     "pronunciation_paths": "pronunciation-paths",
     "markdown_paths": "markdown-paths",

@@ -1,4 +1,4 @@
-"""The YAML config file of `speech_action.config`: settings with the line they came from.
+"""The YAML config file (`speech.yml`): settings with the line they came from.
 
 The file is composed into nodes (not loaded into Python objects) for two reasons: every
 scalar stays text (`BaseLoader`: `yes` is no boolean, `2024-11-15` no date), and each key
@@ -12,10 +12,14 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from speech_action.data.layout import LAYOUT_KEYS
 from speech_action.errors import ConfigError
 
-DATA_KEYS = {"testing": "testing-data", "training": "training-data"}
-LAYOUT_KEYS = ("transcript-files", "pronunciation-file")
+# The `data` section: `testing`/`training` set the inputs of those names, the file names
+# set the rest of the layout.
+DATA_KEYS = {field: LAYOUT_KEYS[field] for field in ("testing", "training")}
+TRANSCRIPT_FILES = LAYOUT_KEYS["transcript_files"]
+PRONUNCIATION_FILE = LAYOUT_KEYS["pronunciation_file"]
 UPLOAD_KEYS = ("blob-from-mb",)
 
 
@@ -119,16 +123,16 @@ def _read_data(node: yaml.Node, label: str, into: FileSettings) -> None:
             if name in into.values:
                 raise _Problem(f"{where}: `data.{key}` repeats the top-level `{name}`; keep one")
             into.values[name] = RawSetting(_scalar(value, key, where), f"`data.{key}` in {where}")
-        elif key == "transcript-files":
+        elif key == TRANSCRIPT_FILES:
             items = value.value if isinstance(value, yaml.SequenceNode) else [value]
             names = tuple(_scalar(item, key, where) for item in items)
             if not names or not all(names):
-                raise _Problem(f"{where}: `transcript-files` needs one or more file names")
+                raise _Problem(f"{where}: `{key}` needs one or more file names")
             into.transcript_files = names
-        elif key == "pronunciation-file":
+        elif key == PRONUNCIATION_FILE:
             into.pronunciation_file = _scalar(value, key, where) or None
         else:
-            known = ", ".join(f"`{k}`" for k in (*DATA_KEYS, *LAYOUT_KEYS))
+            known = ", ".join(f"`{k}`" for k in (*DATA_KEYS, TRANSCRIPT_FILES, PRONUNCIATION_FILE))
             raise _Problem(f"{where}: unknown `data` key `{key}`; known: {known}")
 
 

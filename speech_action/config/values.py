@@ -1,8 +1,8 @@
-"""Parsers of single setting values for `speech_action.config`: text in, typed value out.
+"""Parsers of single setting values: text in, typed value out.
 
-Each parser raises `InvalidValue` with a message that says what is wrong with the value and
-what to write instead; `config` prefixes it with where the value came from. Secrets are
-never echoed.
+`config.inputs` gives each input its parser. Each parser raises `InvalidValue` with a
+message that says what is wrong with the value and what to write instead; `config.load`
+prefixes it with where the value came from. Secrets are never echoed.
 """
 
 from __future__ import annotations
@@ -12,22 +12,15 @@ import math
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import BaseModel, ConfigDict, SecretStr
+from pydantic import SecretStr
 
+from speech_action.client.versions import VERSIONS
 from speech_action.run_mode import Mode
 from speech_action.scoring.gate import MinImprovement, parse_min_improvement
 
-ApiVersion = Literal["2025-10-15", "2024-11-15", "v3.2"]
-API_VERSIONS: tuple[ApiVersion, ...] = ("2025-10-15", "2024-11-15", "v3.2")
-
-
-class Frozen(BaseModel):
-    """Our own settings: immutable and strict (`extra="forbid"`)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
+Parser = Callable[[str], object]
 
 
 class InvalidValue(ValueError):
@@ -41,20 +34,20 @@ _REGION = re.compile(r"[a-z][a-z0-9]*")
 _CONTAINER = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 
 
-def _boolean(raw: str) -> bool:
+def boolean(raw: str) -> bool:
     if raw in _TRUE or raw in _FALSE:
         return raw in _TRUE
     raise InvalidValue(f"`{raw}` is not a boolean; use `true` or `false`")
 
 
-def _positive(raw: str) -> float:
+def positive(raw: str) -> float:
     value = float(raw) if _NUMBER.fullmatch(raw) else math.nan
     if not value > 0:
         raise InvalidValue(f"`{raw}` is not a positive number; write e.g. `30`")
     return value
 
 
-def _mode(raw: str) -> Mode:
+def mode(raw: str) -> Mode:
     try:
         return Mode(raw)
     except ValueError:
@@ -62,22 +55,21 @@ def _mode(raw: str) -> Mode:
         raise InvalidValue(f"unknown mode `{raw}`; valid modes: {valid}") from None
 
 
-def _api_version(raw: str) -> ApiVersion:
-    for version in API_VERSIONS:
-        if raw == version:
-            return version
-    valid = ", ".join(f"`{v}`" for v in API_VERSIONS)
+def api_version(raw: str) -> str:
+    if raw in VERSIONS:
+        return raw
+    valid = ", ".join(f"`{v}`" for v in VERSIONS)
     raise InvalidValue(f"unsupported API version `{raw}`; use one of {valid}")
 
 
-def _min_improvement(raw: str) -> MinImprovement:
+def min_improvement(raw: str) -> MinImprovement:
     try:
         return parse_min_improvement(raw)
     except ValueError as exc:
         raise InvalidValue(str(exc)) from None
 
 
-def _region(raw: str) -> str:
+def region(raw: str) -> str:
     if not _REGION.fullmatch(raw.lower()):
         raise InvalidValue(
             f"`{raw}` is not a region name such as `eastus` or `westeurope`; "
@@ -95,7 +87,7 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _endpoint(raw: str) -> str:
+def endpoint(raw: str) -> str:
     if raw.lower() == "local":
         return "local"
     parts = urlsplit(raw)
@@ -118,13 +110,13 @@ def _endpoint(raw: str) -> str:
     return raw.rstrip("/")
 
 
-def _locale(raw: str) -> str:
+def locale(raw: str) -> str:
     if not _LOCALE.fullmatch(raw):
         raise InvalidValue(f"`{raw}` is not a locale such as `en-US`")
     return raw
 
 
-def _container(raw: str) -> str:
+def container(raw: str) -> str:
     if not _CONTAINER.fullmatch(raw):
         raise InvalidValue(
             f"`{raw}` is not a valid blob container name: 3-63 lowercase letters, digits "
@@ -133,7 +125,7 @@ def _container(raw: str) -> str:
     return raw
 
 
-def _reference(raw: str) -> str:
+def reference(raw: str) -> str:
     """An entity id or URL (the client resolves it); only obvious mistakes are caught."""
     if any(ch.isspace() for ch in raw):
         raise InvalidValue(f"`{raw}` contains spaces; give an id or a URL")
@@ -142,18 +134,18 @@ def _reference(raw: str) -> str:
     return raw
 
 
-def _text(raw: str) -> str:
+def text(raw: str) -> str:
     return raw
 
 
-def _secret(raw: str) -> SecretStr:
+def secret(raw: str) -> SecretStr:
     return SecretStr(raw)
 
 
 _STORAGE_KEYS = {"AccountName", "BlobEndpoint", "UseDevelopmentStorage"}
 
 
-def _connection_string(raw: str) -> SecretStr:
+def connection_string(raw: str) -> SecretStr:
     """An Azure Storage connection string; checked by shape only, never echoed."""
     parts = [part.strip() for part in raw.split(";") if part.strip()]
     keys = {part.partition("=")[0] for part in parts}
@@ -174,20 +166,3 @@ def inside_workspace(workspace: Path) -> Callable[[str], Path]:
         return path
 
     return parse
-
-
-def parsers(workspace: Path) -> dict[str, Callable[[str], object]]:
-    """The parser of every input except `config`, by input name."""
-    inside = inside_workspace(workspace)
-    return {
-        "mode": _mode, "speech-key": _secret, "speech-region": _region,
-        "speech-endpoint": _endpoint, "api-version": _api_version, "locale": _locale,
-        "project": _text, "testing-data": inside, "training-data": inside,
-        "base-model": _reference, "benchmark-model": _reference,
-        "min-improvement": _min_improvement, "require-significance": _boolean,
-        "storage-connection-string": _connection_string, "storage-container": _container,
-        "records-dir": inside, "model": _reference, "endpoint-name": _text,
-        "endpoint-id": _reference, "logging-enabled": _boolean, "timeout-minutes": _positive,
-        "poll-seconds": _positive, "github-token": _secret, "comment": _boolean,
-        "fail-on-no-improvement": _boolean,
-    }  # fmt: skip

@@ -1,0 +1,36 @@
+"""Settings: workflow inputs + the YAML config file -> one frozen, typed `Config`.
+
+- `inputs`: the action's inputs, declared once (`INPUTS`), and reading them from the env;
+- `values`: the parser of each kind of value (text in, typed value or `InvalidValue` out);
+- `file`: the YAML config file, every setting with the line it came from;
+- `model`: `Config`, the result;
+- `load`: `load_config`, which merges inputs over the file over the defaults and validates.
+"""
+
+from speech_action.config.inputs import (
+    INPUTS,
+    InputSpec,
+    inputs_from_cli_env,
+    inputs_from_env,
+    secret_inputs,
+)
+from speech_action.config.load import ConfigErrors, load_config
+from speech_action.config.model import Config, DataLayout
+from speech_action.errors import ConfigError
+from speech_action.run_mode import Mode
+from speech_action.scoring.gate import MinImprovement
+
+__all__ = [
+    "INPUTS",
+    "Config",
+    "ConfigError",
+    "ConfigErrors",
+    "DataLayout",
+    "InputSpec",
+    "MinImprovement",
+    "Mode",
+    "inputs_from_cli_env",
+    "inputs_from_env",
+    "load_config",
+    "secret_inputs",
+]

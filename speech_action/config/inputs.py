@@ -1,0 +1,161 @@
+"""The action's inputs, declared once: `INPUTS` is the source of everything else.
+
+Each `InputSpec` holds what action.yml says about the input (name, default, description,
+required) and how its value is parsed. `cli` makes a flag of each, `load` parses each into
+the `Config` field of the same name (hyphens become underscores), and
+tests/action/test_metadata.py checks that action.yml and the README's inputs table say
+exactly what `INPUTS` says. Adding an input: one line here, a `Config` field, then
+action.yml and the README as the test prints them.
+
+On the runner, action.yml defaults arrive as real `INPUT_*` values, indistinguishable from
+values the workflow set; `inputs_from_env` therefore drops values equal to the declared
+default, so that the YAML file can still set them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from speech_action.client.versions import DEFAULT_API_VERSION, VERSIONS
+from speech_action.config import values
+from speech_action.config.values import Parser, inside_workspace
+from speech_action.run_mode import Mode
+
+__all__ = [
+    "DEFAULT_CONFIG_FILE",
+    "INPUTS",
+    "SPECS",
+    "InputSpec",
+    "inputs_from_cli_env",
+    "inputs_from_env",
+    "secret_inputs",
+]
+
+DEFAULT_CONFIG_FILE = "speech.yml"
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """One input as action.yml declares it (`default` is action.yml's literal default)."""
+
+    name: str
+    description: str
+    default: str | None = ""
+    parse: Parser | None = None
+    path: bool = False
+    """A path inside the workspace (parsed with the workspace, so `parse` is None)."""
+    secret: bool = False
+    required: bool = False
+
+    @property
+    def field(self) -> str:
+        """The `Config` field that holds the parsed value."""
+        return self.name.replace("-", "_")
+
+    def parser(self, workspace: Path) -> Parser | None:
+        """How the value is read; None for `config`, which names the file read first."""
+        return inside_workspace(workspace) if self.path else self.parse
+
+
+def _spec(name: str, default: str | None, description: str, parse: Parser | None = None,
+          **flags: bool) -> InputSpec:
+    return InputSpec(name, description, default, parse, **flags)
+
+
+def _either(names: list[str]) -> str:
+    quoted = [f"`{name}`" for name in names]
+    return ", ".join(quoted[:-1]) + f" or {quoted[-1]}"
+
+
+INPUTS: tuple[InputSpec, ...] = (
+    _spec("mode", None, f"What to do: {_either([mode.value for mode in Mode])}.", values.mode,
+          required=True),
+    _spec("speech-key", "", "Speech resource key (secret). Not needed with "
+          "`speech-endpoint: local`.", values.secret, secret=True),
+    _spec("speech-region", "", "Region of the Speech resource, e.g. `eastus`; gives "
+          "`https://{region}.api.cognitive.microsoft.com`. One of `speech-region` or "
+          "`speech-endpoint` is required.", values.region),
+    _spec("speech-endpoint", "", "The resource's endpoint URL (custom subdomain, sovereign "
+          "cloud, any compatible service), or `local` to run the embedded offline engine.",
+          values.endpoint),
+    _spec("api-version", DEFAULT_API_VERSION, "Speech to text REST API version: "
+          f"{_either(list(VERSIONS))}.", values.api_version),
+    _spec("locale", "en-US", "Locale of datasets, models and endpoint.", values.locale),
+    _spec("project", "", "Custom Speech project display name; found or created where the API "
+          "version has projects, and every entity is linked to it.", values.text),
+    _spec("config", DEFAULT_CONFIG_FILE, "Optional YAML file holding any of these settings and "
+          "the data layout; an input given in the workflow wins."),
+    _spec("testing-data", "testing_data", "Folder of test audio and transcript (or a .zip "
+          "holding them).", path=True),
+    _spec("training-data", "training_data", "Folder of training data: related text, "
+          "pronunciations, audio with transcripts.", path=True),
+    _spec("base-model", "latest", "Base model id or URL, or `latest`: the newest base model of "
+          "the locale that supports adaptation and is not past its adaptation date.",
+          values.reference),
+    _spec("benchmark-model", "", "Id or URL of the model to benchmark against; default: the "
+          "stored benchmark's model, else the base model.", values.reference),
+    _spec("min-improvement", "0", "How much the new model must gain over the benchmark: WER "
+          "points (`0.5`) or relative to the benchmark WER (`5%`); with `0`, any strict "
+          "improvement counts.", values.min_improvement),
+    _spec("require-significance", "false", "Also require the improvement to be significant "
+          "(paired test over utterances, 95 %).", values.boolean),
+    _spec("storage-connection-string", "", "Azure Blob connection string (secret): benchmark "
+          "records and test results go to a container.", values.connection_string,
+          secret=True),
+    _spec("storage-container", "speech-benchmarks", "Blob container for records.",
+          values.container),
+    _spec("records-dir", ".speech-records", "Without a connection string, records go to this "
+          "folder of the workspace (persist it with a cache, an artifact or a commit).",
+          path=True),
+    _spec("model", "", "deploy: model id or URL; default: the latest improved candidate "
+          "recorded by train-and-gate.", values.reference),
+    _spec("endpoint-name", "", "deploy: display name of the endpoint to create, or to update "
+          "in place if it exists. Default: `<owner/repo> custom speech`.", values.text),
+    _spec("endpoint-id", "", "deploy: id or URL of the endpoint to update.", values.reference),
+    _spec("logging-enabled", "false", "deploy: content logging on the endpoint.",
+          values.boolean),
+    _spec("timeout-minutes", "300", "The longest wait for service jobs in one run.",
+          values.positive),
+    _spec("poll-seconds", "30", "The shortest pause between status checks (a longer "
+          "`Retry-After` from the service wins).", values.positive),
+    _spec("github-token", "${{ github.token }}", "Token to comment on the pull request.",
+          values.secret, secret=True),
+    _spec("comment", "true", "On `pull_request` events, create or update one WER comment on "
+          "the pull request.", values.boolean),
+    _spec("fail-on-no-improvement", "false", "train-and-gate: fail the step when the model did "
+          "not improve.", values.boolean),
+)  # fmt: skip
+SPECS = {spec.name: spec for spec in INPUTS}
+_CLI_ENV = {"SPEECH_KEY": "speech-key", "SPEECH_REGION": "speech-region",
+            "SPEECH_ENDPOINT": "speech-endpoint"}  # fmt: skip
+
+
+def inputs_from_env(env: Mapping[str, str]) -> dict[str, str]:
+    """The action's inputs from `INPUT_<NAME>` variables (hyphens kept, or underscores).
+
+    Values are stripped (as the toolkit's `getInput`); `""` and action.yml's own default
+    value count as unset (see the module docstring).
+    """
+    inputs: dict[str, str] = {}
+    for spec in INPUTS:
+        upper = spec.name.upper()
+        value = env.get(f"INPUT_{upper}") or env.get(f"INPUT_{upper.replace('-', '_')}") or ""
+        value = value.strip()
+        if value and value != spec.default:
+            inputs[spec.name] = value
+    return inputs
+
+
+def inputs_from_cli_env(env: Mapping[str, str]) -> dict[str, str]:
+    """Settings the command line takes from `SPEECH_KEY`, `SPEECH_REGION`, `SPEECH_ENDPOINT`.
+
+    The cli lays its flags over this dict, so a flag wins over the variable.
+    """
+    return {name: env[var].strip() for var, name in _CLI_ENV.items() if env.get(var, "").strip()}
+
+
+def secret_inputs(inputs: Mapping[str, str]) -> list[str]:
+    """The values of secret inputs, to mask before anything else runs."""
+    return [value for name, value in inputs.items() if name in SPECS and SPECS[name].secret]

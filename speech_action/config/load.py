@@ -1,0 +1,194 @@
+"""Loading the settings: workflow inputs + the YAML config file -> one frozen `Config`.
+
+Precedence, per setting: an input given in the workflow (or a CLI flag) wins over the YAML
+file, which wins over the default. Every input can also be set in the YAML file under its
+kebab-case name (except `config` itself), and the data layout under `data`:
+
+```yaml
+mode: train-and-gate
+speech-region: westeurope
+min-improvement: 5%
+data:
+  testing: testing_data            # same as input testing-data
+  training: training_data          # same as input training-data
+  transcript-files: [trans.txt, transcript.txt]   # names tried, in order, in an audio folder
+  pronunciation-file: pronunciation.txt           # the training pronunciation dataset
+```
+
+Every YAML scalar is read as text (`yes` is not a boolean, `2024-11-15` is not a date) and
+parsed by the same rules as the inputs. Unknown keys are errors naming the file and line.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+from speech_action.config.file import FileSettings, RawSetting, read_config_file
+from speech_action.config.inputs import DEFAULT_CONFIG_FILE, INPUTS, SPECS
+from speech_action.config.model import Config
+from speech_action.config.values import InvalidValue, inside_workspace
+from speech_action.errors import ConfigError
+from speech_action.run_mode import Mode
+
+__all__ = ["ConfigErrors", "load_config"]
+
+
+class ConfigErrors(ConfigError):
+    """Several settings are invalid; `errors` holds one `ConfigError` per problem."""
+
+    def __init__(self, errors: list[ConfigError]) -> None:
+        lines = "\n".join(f"- {error}" for error in errors)
+        super().__init__(f"{len(errors)} configuration problems:\n{lines}")
+        self.errors = errors
+
+
+def load_config(
+    inputs: Mapping[str, str],
+    *,
+    workspace: Path,
+    repository: str | None = None,
+    read_text: Callable[[Path], str] | None = None,
+) -> Config:
+    """Merge inputs over the YAML file over the defaults, parse, and validate everything.
+
+    `repository` (`owner/repo`) names the default endpoint; `read_text` reads the config
+    file and raises `FileNotFoundError` when it is missing. Raises `ConfigError` for one
+    problem and `ConfigErrors` (one `ConfigError` each, in `.errors`) for several.
+    """
+    workspace = workspace.resolve()
+    given = {name: value.strip() for name, value in inputs.items() if value and value.strip()}
+    for name in given:
+        if name not in SPECS:
+            raise ConfigError(f"unknown input `{name}`; see the action's inputs", input_name=name)
+    config_file, file_settings = _load_file(given.get("config"), workspace, read_text)
+    raw = _merge(given, file_settings)
+    values, errors = _parse_all(raw, workspace)
+    errors += _cross_checks(values, raw)
+    if errors:
+        raise errors[0] if len(errors) == 1 else ConfigErrors(errors)
+    if values["endpoint-name"] is None:
+        values["endpoint-name"] = (
+            f"{repository} custom speech" if repository else "custom speech endpoint"
+        )
+    fields = {SPECS[name].field: value for name, value in values.items()}
+    fields.update(
+        workspace=workspace,
+        config_file=config_file,
+        repository=repository,
+        data=_layout(fields.pop("testing_data"), fields.pop("training_data"), file_settings),
+        warnings=tuple(_secret_in_file_warnings(raw)),
+    )
+    if file_settings.blob_upload_from_mb is not None:
+        fields["blob_upload_from_mb"] = file_settings.blob_upload_from_mb
+    return Config.model_validate(fields)
+
+
+def _layout(testing: object, training: object, file_settings: FileSettings) -> dict[str, object]:
+    data = {"testing": testing, "training": training}
+    if file_settings.transcript_files:
+        data["transcript_files"] = file_settings.transcript_files
+    if file_settings.pronunciation_file:
+        data["pronunciation_file"] = file_settings.pronunciation_file
+    return data
+
+
+def _load_file(
+    explicit: str | None, workspace: Path, read_text: Callable[[Path], str] | None
+) -> tuple[Path | None, FileSettings]:
+    """The config file's settings; a missing file is fine unless it was named explicitly."""
+    name = explicit or DEFAULT_CONFIG_FILE
+    try:
+        path = inside_workspace(workspace)(name)
+    except InvalidValue as error:
+        raise ConfigError(f"input `config`: {error}", input_name="config") from None
+    try:
+        text = (read_text or _read_file)(path)
+    except FileNotFoundError:
+        if explicit is None:
+            return None, FileSettings()
+        raise ConfigError(
+            f"input `config`: the config file `{name}` does not exist in the workspace; "
+            "fix the path, or remove the input to use the optional `speech.yml`",
+            input_name="config",
+        ) from None
+    except (OSError, UnicodeDecodeError) as error:
+        raise ConfigError(f"{name}: cannot read it ({error})", input_name="config") from None
+    known = [spec.name for spec in INPUTS if spec.name != "config"]
+    return path, read_config_file(text, name, known)
+
+
+def _read_file(path: Path) -> str:
+    return path.read_text(encoding="utf-8-sig")
+
+
+def _secret_in_file_warnings(raw: Mapping[str, RawSetting]) -> list[str]:
+    return [
+        f"{raw[spec.name].where}: a secret does not belong in a committed file; store it as "
+        f"a repository secret and pass it as the input `{spec.name}`"
+        for spec in INPUTS
+        if spec.secret and spec.name in raw and not raw[spec.name].where.startswith("input ")
+    ]
+
+
+def _merge(given: Mapping[str, str], file_settings: FileSettings) -> dict[str, RawSetting]:
+    """Each setting's winning raw value: input, else the file, else the default."""
+    merged: dict[str, RawSetting] = {}
+    for spec in INPUTS:
+        from_file = file_settings.values.get(spec.name)
+        if spec.name == "config":
+            continue
+        if spec.name in given:
+            merged[spec.name] = RawSetting(given[spec.name], f"input `{spec.name}`")
+        elif from_file is not None and from_file.value:
+            merged[spec.name] = from_file
+        elif spec.default and not spec.default.startswith("${{"):
+            merged[spec.name] = RawSetting(spec.default, f"default of `{spec.name}`")
+    return merged
+
+
+def _parse_all(
+    raw: Mapping[str, RawSetting], workspace: Path
+) -> tuple[dict[str, object], list[ConfigError]]:
+    """Every input's value (None when unset), by input name; `config` is not one."""
+    values: dict[str, object] = {}
+    errors: list[ConfigError] = []
+    for spec in INPUTS:
+        parse = spec.parser(workspace)
+        if parse is None:
+            continue
+        values[spec.name] = None
+        if spec.name in raw:
+            try:
+                values[spec.name] = parse(raw[spec.name].value)
+            except InvalidValue as error:
+                where = raw[spec.name].where
+                errors.append(ConfigError(f"{where}: {error}", input_name=spec.name))
+    return values, errors
+
+
+def _cross_checks(values: Mapping[str, object], raw: Mapping[str, RawSetting]) -> list[ConfigError]:
+    errors: list[ConfigError] = []
+    if "mode" not in raw:
+        valid = ", ".join(f"`{mode.value}`" for mode in Mode)
+        errors.append(ConfigError(f"input `mode` is required: one of {valid}", input_name="mode"))
+    region, endpoint = raw.get("speech-region"), raw.get("speech-endpoint")
+    if region and endpoint:
+        message = (
+            f"{region.where} and {endpoint.where} are both set; "
+            "give only one of `speech-region` and `speech-endpoint`"
+        )
+        errors.append(ConfigError(message, input_name="speech-endpoint"))
+    elif not (region or endpoint):
+        message = (
+            "neither `speech-region` nor `speech-endpoint` is set; give one (e.g. "
+            "`speech-region: eastus`, or `speech-endpoint: local` for the offline engine)"
+        )
+        errors.append(ConfigError(message, input_name="speech-region"))
+    if "speech-key" not in raw and values.get("speech-endpoint") != "local":
+        message = (
+            "input `speech-key` is required for the Speech service; pass it from a secret: "
+            "`speech-key: ${{ secrets.SPEECH_KEY }}`"
+        )
+        errors.append(ConfigError(message, input_name="speech-key"))
+    return errors
