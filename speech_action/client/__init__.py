@@ -2,7 +2,7 @@
 
 Typical use (modes call nothing below this API)::
 
-    client = SpeechClient(endpoint_for_region("eastus"), key)      # or "http://127.0.0.1:PORT"
+    client = SpeechClient("https://eastus.api.cognitive.microsoft.com", key)  # or 127.0.0.1
     base = client.latest_adaptable_base_model("en-US", now)
     ds = client.create_dataset_from_file(DatasetDefinition(...), path)
     ds = client.wait(ds, timeout_s=3600, poll_s=30, on_progress=print)
@@ -12,7 +12,7 @@ code, service_message, url, request_id), ServiceUnreachableError, AmbiguousCreat
 EntityJobFailedError (a JobFailedError), WaitTimeoutError and RunBudgetExceededError (both
 JobTimeoutErrors; the latter when a retry's pause would outlast `time_left`, the run's budget).
 """
-from speech_action.client.client import BLOCK_SIZE, SpeechClient, block_id, endpoint_for_region
+from speech_action.client.client import BLOCK_SIZE, SpeechClient, block_id
 from speech_action.client.errors import (
     AmbiguousCreateError,
     AuthenticationError,
@@ -51,6 +51,6 @@ __all__ = [
     "RunBudgetExceededError", "ServiceUnreachableError", "SpeechBaseModel", "SpeechClient",
     "SpeechServiceError", "Transcription", "TranscriptionResult", "UploadedBlocks",
     "WaitTimeoutError", "block_id",
-    "endpoint_for_region", "get_version", "parse_retry_after", "parse_transcription_result",
+    "get_version", "parse_retry_after", "parse_transcription_result",
     "ref",
 ]

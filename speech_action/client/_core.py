@@ -67,8 +67,7 @@ class ClientCore:
         if not endpoint.startswith(("http://", "https://")):
             raise ConfigError(
                 f"speech endpoint {endpoint!r} is not an http(s) URL; give the resource's "
-                "endpoint (https://<name>.cognitiveservices.azure.com) or a region",
-                input_name="speech-endpoint",
+                "endpoint (https://<name>.cognitiveservices.azure.com) or a region"
             )
         # Accept a pasted API base (".../speechtotext" or ".../speechtotext/v3.2") as well.
         self.endpoint = re.sub(r"/speechtotext(/v3\.\d+)?/*$", "", endpoint.rstrip("/"))

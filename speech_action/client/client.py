@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-import re
 from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -38,17 +37,6 @@ from speech_action.errors import ConfigError, ServiceError
 BLOCK_SIZE = 8 * 1024 * 1024  # the service's maximum block size (8 MiB)
 # (bytes sent, total bytes or None when the size is not known before the end of a stream)
 UploadProgress = Callable[[int, int | None], None]
-
-
-def endpoint_for_region(region: str) -> str:
-    """`https://{region}.api.cognitive.microsoft.com` for a region name such as `eastus`."""
-    name = region.strip().lower()
-    if not re.fullmatch(r"[a-z][a-z0-9]*", name):
-        raise ConfigError(
-            f"speech-region {region!r} is not a region name (like 'eastus' or 'westeurope')",
-            input_name="speech-region",
-        )
-    return f"https://{name}.api.cognitive.microsoft.com"
 
 
 def iter_blocks(chunks: Iterable[bytes], block_size: int = BLOCK_SIZE) -> Iterator[bytes]:
@@ -232,9 +220,6 @@ class SpeechClient(ClientCore):
                 return report
         return None
 
-    def delete_dataset(self, ref: Ref) -> None:
-        self._delete(self.entity_url("datasets", ref))
-
     # ---- custom models -----------------------------------------------------------------
 
     def create_model(self, definition: ModelDefinition) -> CustomModel:
@@ -246,9 +231,6 @@ class SpeechClient(ClientCore):
     def list_models(self, filter: str | None = None) -> Iterator[CustomModel]:
         return self.list(self.url("/models", {"filter": filter} if filter else None),
                          CustomModel)
-
-    def delete_model(self, ref: Ref) -> None:
-        self._delete(self.entity_url("models", ref))
 
     # ---- evaluations -------------------------------------------------------------------
 
@@ -278,9 +260,6 @@ class SpeechClient(ClientCore):
     def list_evaluation_files(self, ref: Ref) -> Iterator[File]:
         return self.list(self.version.sub_url(self.entity_url("evaluations", ref), "/files"),
                          File)
-
-    def delete_evaluation(self, ref: Ref) -> None:
-        self._delete(self.entity_url("evaluations", ref))
 
     def evaluation_transcription_results(
         self, evaluation: Evaluation
@@ -341,9 +320,6 @@ class SpeechClient(ClientCore):
         response = self.request("PATCH", url, json_body={"model": {"self": model_url}})
         return parse(Endpoint, response, url)
 
-    def delete_endpoint(self, ref: Ref) -> None:
-        self._delete(self.entity_url("endpoints", ref))
-
     # ---- helpers -----------------------------------------------------------------------
 
     def _link(self, body: dict[str, Any]) -> dict[str, Any]:
@@ -352,13 +328,6 @@ class SpeechClient(ClientCore):
             body.pop("project", None)
         return body
 
-    def _delete(self, url: str) -> None:
-        # A retried DELETE whose first attempt went through answers 404: already gone.
-        try:
-            self.request("DELETE", url)
-        except SpeechServiceError as exc:
-            if exc.status != 404:
-                raise
 
 
 def _adaptable(model: SpeechBaseModel, now: datetime) -> bool:

@@ -1,4 +1,5 @@
-"""Every difference between the supported Speech to text api-versions lives here.
+"""Every difference between the supported Speech to text api-versions lives here, and
+their list (`VERSIONS`), the one the settings are checked against.
 
 2025-10-15 and 2024-11-15 are query-versioned (`/speechtotext/...?api-version=`); v3.2 is
 path-versioned (`/speechtotext/v3.2/...`, retired by Microsoft in 2026, kept for resources
@@ -66,12 +67,11 @@ VERSIONS: dict[str, ApiVersion] = {
 
 
 def get_version(name: str) -> ApiVersion:
-    """The ApiVersion for an `api-version` input value; ConfigError names the valid ones."""
+    """The ApiVersion of this name; ConfigError names the valid ones."""
     version = VERSIONS.get(name.strip())
     if version is None:
         raise ConfigError(
             f"api-version {name!r} is not supported; use one of {', '.join(VERSIONS)} "
-            f"(default {DEFAULT_API_VERSION})",
-            input_name="api-version",
+            f"(default {DEFAULT_API_VERSION})"
         )
     return version

@@ -19,7 +19,6 @@ from speech_action.client import (
     ProgressEvent,
     SpeechClient,
     WaitTimeoutError,
-    endpoint_for_region,
     ref,
 )
 from speech_action.errors import ConfigError
@@ -202,7 +201,7 @@ def test_latest_adaptable_base_model(harness: Harness) -> None:
         client.latest_adaptable_base_model("en-US", datetime(2030, 1, 1, tzinfo=UTC))
 
 
-def test_endpoint_find_update_delete(harness: Harness) -> None:
+def test_endpoint_find_and_update(harness: Harness) -> None:
     client = harness.client()
     page = dict(example_body(V, "get_endpoints.json"))
     page.pop("@nextLink")  # paging has its own test
@@ -216,9 +215,6 @@ def test_endpoint_find_update_delete(harness: Harness) -> None:
     model_url = harness.url("/models/827712a5-f942-4997-91c3-7c6cde35600b")
     client.update_endpoint_model(found, model_url)
     assert json.loads(harness.sent("PATCH")[0].body) == {"model": {"self": model_url}}
-    harness.adapter.register_uri("DELETE", harness.url(f"/endpoints/{found.id}"), [
-        {"status_code": 503}, {"status_code": 404}])  # first delete went through
-    client.delete_endpoint(found.id)
 
 
 def test_create_endpoint_links_project(harness: Harness) -> None:
@@ -273,12 +269,6 @@ def test_v32_is_path_versioned_and_refs_resolve(harness: Harness) -> None:
     model = example_body("v3.2", "get_base_model.json")
     harness.adapter.register_uri("GET", model["self"], json=model)
     assert client.get_base_model(model["self"]).properties.features is not None
-
-
-def test_refs_and_region() -> None:
-    assert endpoint_for_region("eastus") == "https://eastus.api.cognitive.microsoft.com"
-    with pytest.raises(ConfigError, match="region"):
-        endpoint_for_region("east us/../x")
 
 
 @pytest.mark.parametrize("given", ["http://127.0.0.1:8123", "http://127.0.0.1:8123/",
