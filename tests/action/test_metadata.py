@@ -1,7 +1,12 @@
-"""action.yml, the README, the Dockerfile and the workflows agree with each other and lint clean."""
+"""action.yml, the README, the Dockerfile and the workflows agree with each other and lint clean.
+
+The inputs are declared once, in `speech_action.config.INPUTS`; action.yml and the README's
+inputs table must say the same, and the failures print what they should say.
+"""
 
 from __future__ import annotations
 
+import json
 import re
 import shutil
 import subprocess
@@ -10,6 +15,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+
+from speech_action.config import INPUTS
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT.parent / "shared" / "PRODUCT.md"
@@ -43,17 +50,40 @@ def _tool(name: str) -> str:
     return found
 
 
-def test_readme_inputs_table_equals_action_yml() -> None:
-    inputs = _action()["inputs"]
-    table = _readme_table("### Inputs")
-    assert list(table) == list(inputs)
-    for name, spec in inputs.items():
-        default, description = table[name][0], table[name][1]
-        expected_default = f"`{spec['default']}`" if spec.get("default") else ""
-        if spec.get("required"):
-            expected_default = "(required)"
-        assert default == expected_default, name
-        assert description == spec["description"], name
+def _readme_input_rows() -> list[str]:
+    """The README's inputs table, row by row, as `INPUTS` says it should read."""
+    rows = []
+    for spec in INPUTS:
+        default = "(required)" if spec.required else f"`{spec.default}`" if spec.default else ""
+        rows.append(f"| `{spec.name}` | {default} | {spec.description} |")
+    return rows
+
+
+def _action_yml_inputs() -> str:
+    """action.yml's `inputs:` block as `INPUTS` says it should read."""
+    lines = ["inputs:"]
+    for spec in INPUTS:
+        lines += [f"  {spec.name}:", f"    description: {json.dumps(spec.description)}"]
+        if spec.required:
+            lines.append("    required: true")
+        else:
+            lines += ["    required: false", f"    default: {json.dumps(spec.default)}"]
+    return "\n".join(lines)
+
+
+def test_action_yml_inputs_are_the_declaration() -> None:
+    # INPUTS (speech_action/config/inputs.py) is the one declaration of the inputs.
+    text = (ROOT / "action.yml").read_text(encoding="utf-8")
+    block = text[text.index("\ninputs:\n") + 1 : text.index("\n\noutputs:\n")]
+    assert block == _action_yml_inputs(), "action.yml should read:\n" + _action_yml_inputs()
+
+
+def test_readme_inputs_table_is_the_declaration() -> None:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = text.split("### Inputs", 1)[1].split("\n### ", 1)[0]
+    actual = [line for line in section.splitlines() if line.startswith("| `")]
+    expected = _readme_input_rows()
+    assert actual == expected, "README.md's inputs table should read:\n" + "\n".join(expected)
 
 
 def test_readme_outputs_table_equals_action_yml() -> None:
@@ -64,23 +94,46 @@ def test_readme_outputs_table_equals_action_yml() -> None:
         assert table[name][0] == spec["description"], name
 
 
-def test_action_inputs_are_the_config_inputs() -> None:
-    from speech_action.config import INPUTS
+# In PRODUCT.md but not built yet: whoever builds them adds them to INPUTS (and action.yml,
+# the README) and takes them out of here; until then they must stay out of action.yml.
+PLANNED_INPUTS = {  # issue #17: keyless sign-in with Entra ID and a storage account URL
+    "azure-client-id",
+    "azure-tenant-id",
+    "storage-account-url",
+}
+PLANNED_OUTPUTS = {"test-sets"}  # PRODUCT.md's "Test sets" section, not built yet
+# The contract writes a default the action computes at run time; action.yml leaves it empty.
+COMPUTED_DEFAULTS = {"endpoint-name": "<owner/repo> custom speech"}
 
-    action_inputs = _action()["inputs"]
-    assert [spec.name for spec in INPUTS] == list(action_inputs)
+
+def _contract_section(heading: str) -> str:
+    contract = CONTRACT.read_text(encoding="utf-8")
+    return contract.split(f"## {heading}", 1)[1].split("\n## ", 1)[0]
 
 
 @pytest.mark.skipif(not CONTRACT.exists(), reason="../shared/PRODUCT.md is not beside the repo")
-def test_action_inputs_and_outputs_are_the_contracts() -> None:
-    contract = CONTRACT.read_text(encoding="utf-8")
-    inputs = contract.split("## Inputs", 1)[1].split("\n## ", 1)[0]
-    outputs = contract.split("## Outputs", 1)[1].split("\n## ", 1)[0]
-    assert set(re.findall(r"^\| `([a-z0-9-]+)` \|", inputs, re.M)) == set(_action()["inputs"])
-    contract_outputs = set()
-    for cell in re.findall(r"^\| (`[^|]+) \|", outputs, re.M):
-        contract_outputs.update(re.findall(r"`([a-z0-9-]+)`", cell))
-    assert contract_outputs == set(_action()["outputs"])
+def test_action_inputs_are_the_contracts() -> None:
+    rows = re.findall(r"^\| `([a-z0-9-]+)` \|([^|]*)\|", _contract_section("Inputs"), re.M)
+    contract = {name: default.strip() for name, default in rows}
+    built = _action()["inputs"]
+    assert set(contract) >= PLANNED_INPUTS, "planned inputs left the contract: update the test"
+    assert not PLANNED_INPUTS & set(built), "a planned input is built: move it out of PLANNED"
+    assert set(contract) - PLANNED_INPUTS == set(built)
+    for name, spec in built.items():
+        default = COMPUTED_DEFAULTS.get(name) or spec.get("default") or ""
+        written = "(required)" if spec.get("required") else f"`{default}`" if default else ""
+        assert contract[name] == written, name
+
+
+@pytest.mark.skipif(not CONTRACT.exists(), reason="../shared/PRODUCT.md is not beside the repo")
+def test_action_outputs_are_the_contracts() -> None:
+    contract = set()
+    for cell in re.findall(r"^\| (`[^|]+) \|", _contract_section("Outputs"), re.M):
+        contract.update(re.findall(r"`([a-z0-9-]+)`", cell))
+    built = set(_action()["outputs"])
+    assert contract >= PLANNED_OUTPUTS, "planned outputs left the contract: update the test"
+    assert not PLANNED_OUTPUTS & built, "a planned output is built: move it out of PLANNED"
+    assert contract - PLANNED_OUTPUTS == built
 
 
 def test_action_yml_validates_against_the_actions_schema() -> None:
