@@ -109,8 +109,9 @@ INPUTS: tuple[InputSpec, ...] = (
     _spec("records-dir", ".speech-records", "Without a connection string, records go to this "
           "folder of the workspace (persist it with a cache, an artifact or a commit).",
           path=True),
-    _spec("model", "", "deploy: model id or URL; default: the latest improved candidate "
-          "recorded by train-and-gate.", values.reference),
+    _spec("model", "", "deploy: model id or URL; default: the improved candidate trained on "
+          "this commit, else the newest from the default branch (never a pull request's).",
+          values.reference),
     _spec("endpoint-name", "", "deploy: display name of the endpoint to create, or to update "
           "in place if it exists. Default: `<owner/repo> custom speech`.", values.text),
     _spec("endpoint-id", "", "deploy: id or URL of the endpoint to update.", values.reference),
