@@ -51,7 +51,7 @@ def mode(raw: str) -> Mode:
     try:
         return Mode(raw)
     except ValueError:
-        valid = ", ".join(f"`{mode.value}`" for mode in Mode)
+        valid = ", ".join(f"`{each.value}`" for each in Mode)
         raise InvalidValue(f"unknown mode `{raw}`; valid modes: {valid}") from None
 
 
