@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import math
 import shutil
 import subprocess
@@ -66,6 +67,31 @@ def poll_requests(length_s: float, retry_after_s: float | None, poll_s: float) -
             "gets": job.gets, "ideal": ideal, "seen_done_after_s": round(job.now - length_s, 3)}
 
 
+class _CollectorTime:
+    """Time the cyclic garbage collector spends collecting while it is attached
+    (`gc.callbacks`: the bench watches the collector, the scoring code leaves it alone)."""
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.collections = [0, 0, 0]
+        self._started = 0.0
+
+    def __call__(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._started = time.perf_counter()
+        else:
+            self.seconds += time.perf_counter() - self._started
+            self.collections[info["generation"]] += 1
+
+    def during(self, action: Callable[[], object]) -> _CollectorTime:
+        gc.callbacks.append(self)
+        try:
+            action()
+        finally:
+            gc.callbacks.remove(self)
+        return self
+
+
 def scoring(n: int, runs: int = 3) -> dict[str, Any]:
     """What a report computes (both models scored and aligned, the paired bootstrap,
     confusions, the most changed utterances) against one bare `jiwer.wer` on the raw text."""
@@ -81,11 +107,14 @@ def scoring(n: int, runs: int = 3) -> dict[str, Any]:
 
     bare = best_of(runs, lambda: jiwer.wer(refs, hyps))
     ours = best_of(runs, full)
+    collector = _CollectorTime().during(full)  # one more run, watched
     return {"scoring_utterances": n, "scoring_s": round(ours, 3), "bare_jiwer_s": round(bare, 3),
             "scoring_utterances_s": round(n / ours, 1),
             "scoring_vs_bare_jiwer": round(ours / bare, 2),
             # The report aligns two models: one bare call per model is the fair floor.
-            "scoring_vs_bare_jiwer_per_model": round(ours / (2 * bare), 2)}
+            "scoring_vs_bare_jiwer_per_model": round(ours / (2 * bare), 2),
+            "scoring_gc_s": round(collector.seconds, 3),
+            "scoring_gc_collections": collector.collections}
 
 
 def _command() -> list[str]:

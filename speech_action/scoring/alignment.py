@@ -2,7 +2,8 @@
 
 An `Alignment` keeps the normalized words and the edit runs from jiwer; the column
 view is only built for the few utterances a report shows, which keeps scoring of
-large test sets cheap.
+large test sets cheap. A test set's alignments (`AlignmentList`) are kept as texts and
+plain tuples, which the garbage collector soon stops tracking.
 """
 
 from __future__ import annotations
@@ -17,9 +18,7 @@ from itertools import groupby
 from operator import itemgetter
 from typing import Literal, NamedTuple, overload
 
-import jiwer
-
-from speech_action.scoring.wer import CountColumns, UtteranceCounts, count_columns, process
+from speech_action.scoring.wer import Aligned, Chunk, CountColumns, UtteranceCounts, align_chunks
 
 __all__ = [
     "Alignment",
@@ -71,17 +70,14 @@ class Alignment:
 
     reference: tuple[str, ...]
     hypothesis: tuple[str, ...]
-    # jiwer's own chunks, kept as they are: converting tens of thousands of them on
-    # every run would cost more than the alignment itself; `edits` converts on demand.
-    chunks: tuple[jiwer.AlignmentChunk, ...] = field(repr=False)
+    # jiwer's chunks as plain tuples (`Chunk`), shared with the `AlignmentList`;
+    # `edits` gives them names on demand.
+    chunks: tuple[Chunk, ...] = field(repr=False)
     counts: UtteranceCounts
 
     @property
     def edits(self) -> tuple[Edit, ...]:
-        return tuple(
-            Edit(_OPS[c.type], c.ref_start_idx, c.ref_end_idx, c.hyp_start_idx, c.hyp_end_idx)
-            for c in self.chunks
-        )
+        return tuple(Edit(_OPS[kind], *ends) for kind, *ends in self.chunks)
 
     def columns(self) -> Iterator[Column]:
         """Aligned positions; each error region is laid out for reading (`_layout`)."""
@@ -102,21 +98,14 @@ class Alignment:
     def _segments(self) -> Iterator[tuple[bool, Sequence[str], Sequence[str]]]:
         """(is error, reference words, hypothesis words) runs, in order."""
         ref, hyp = self.reference, self.hypothesis
-        start: jiwer.AlignmentChunk | None = None
-        end: jiwer.AlignmentChunk | None = None
-        for chunk in (*self.chunks, None):
-            if chunk is not None and chunk.type != "equal":
-                start, end = start or chunk, chunk
-                continue
-            if start is not None and end is not None:
-                yield (
-                    True,
-                    ref[start.ref_start_idx : end.ref_end_idx],
-                    hyp[start.hyp_start_idx : end.hyp_end_idx],
-                )
-            start = end = None
-            if chunk is not None:
-                yield False, ref[chunk.ref_start_idx : chunk.ref_end_idx], ()
+        position = 0  # reference words before the next chunk
+        for ref_start, ref_end, hyp_start, hyp_end in _error_runs(self.chunks):
+            if position < ref_start:
+                yield False, ref[position:ref_start], ()
+            yield True, ref[ref_start:ref_end], hyp[hyp_start:hyp_end]
+            position = ref_end
+        if position < len(ref):
+            yield False, ref[position:], ()
 
 
 def _layout(refs: Sequence[str], hyps: Sequence[str]) -> list[Column]:
@@ -168,8 +157,7 @@ def align(references: Sequence[str], hypotheses: Sequence[str]) -> list[Alignmen
 def align_all(references: Sequence[str], hypotheses: Sequence[str]) -> AlignmentList:
     """`align` for whole test sets: the counts of every utterance at once, each
     `Alignment` built only when it is looked at (the report shows a few dozen)."""
-    output = process(references, hypotheses)
-    return AlignmentList(output.references, output.hypotheses, output.alignments)
+    return AlignmentList(references, hypotheses, align_chunks(references, hypotheses))
 
 
 class AlignmentList(Sequence[Alignment]):
@@ -178,18 +166,18 @@ class AlignmentList(Sequence[Alignment]):
     Building an `Alignment` (and its `UtteranceCounts`) for each of 10,000 utterances
     costs as much as the alignment itself; here the per-utterance counts are columns of
     ints (`counts`), computed once, and indexing builds the one `Alignment` asked for.
+    What is kept per utterance is its two normalized texts (split again on demand) and
+    its chunks as plain tuples (`Chunk`): no list or object that the garbage collector
+    would scan again on every full collection while the report is built.
     """
 
     def __init__(
-        self,
-        references: list[list[str]],
-        hypotheses: list[list[str]],
-        chunks: list[list[jiwer.AlignmentChunk]],
+        self, references: Sequence[str], hypotheses: Sequence[str], aligned: Aligned
     ) -> None:
-        self._references = references
-        self._hypotheses = hypotheses
-        self._chunks = chunks
-        self.counts: CountColumns = count_columns(references, hypotheses, chunks)
+        self._references = tuple(references)
+        self._hypotheses = tuple(hypotheses)
+        self._chunks = aligned.chunks
+        self.counts: CountColumns = aligned.counts
 
     def __len__(self) -> int:
         return len(self._chunks)
@@ -208,9 +196,9 @@ class AlignmentList(Sequence[Alignment]):
         if not 0 <= index < len(self):
             raise IndexError(f"alignment {index} of {len(self)} utterances does not exist")
         return Alignment(
-            tuple(self._references[index]),
-            tuple(self._hypotheses[index]),
-            tuple(self._chunks[index]),
+            tuple(self._references[index].split()),
+            tuple(self._hypotheses[index].split()),
+            self._chunks[index],
             self.counts.at(index),
         )
 
@@ -222,16 +210,13 @@ class AlignmentList(Sequence[Alignment]):
     __hash__ = None  # type: ignore[assignment]  # mutable contents, as a list
 
     def confusion_counts(self) -> Counter[tuple[str, str]]:
-        """`confusion_counts` of all alignments, straight from jiwer's chunks: only the
+        """`confusion_counts` of all alignments, straight from the chunks: only the
         utterances with errors are visited, and no `Alignment` is built."""
         counter: Counter[tuple[str, str]] = Counter()
         for index in _indexes_with_errors(self.counts.errors):
-            ref, hyp = self._references[index], self._hypotheses[index]
-            for first, last in _error_runs(self._chunks[index]):
-                counter[
-                    " ".join(ref[first.ref_start_idx : last.ref_end_idx]),
-                    " ".join(hyp[first.hyp_start_idx : last.hyp_end_idx]),
-                ] += 1
+            ref, hyp = self._references[index].split(), self._hypotheses[index].split()
+            for ref_start, ref_end, hyp_start, hyp_end in _error_runs(self._chunks[index]):
+                counter[" ".join(ref[ref_start:ref_end]), " ".join(hyp[hyp_start:hyp_end])] += 1
         return counter
 
 
@@ -239,22 +224,22 @@ def _indexes_with_errors(errors: Sequence[int]) -> list[int]:
     return [i for i, count in enumerate(errors) if count]
 
 
-def _error_runs(
-    chunks: Sequence[jiwer.AlignmentChunk],
-) -> Iterator[tuple[jiwer.AlignmentChunk, jiwer.AlignmentChunk]]:
-    """(first, last) chunk of each maximal run of adjacent non-equal chunks."""
-    first: jiwer.AlignmentChunk | None = None
-    last: jiwer.AlignmentChunk | None = None
+def _error_runs(chunks: Sequence[Chunk]) -> Iterator[tuple[int, int, int, int]]:
+    """(ref start, ref end, hyp start, hyp end) of each maximal run of adjacent non-equal
+    chunks: a split such as `sharjah -> shar jah` (a substitution next to an insertion) is
+    one run."""
+    first: Chunk | None = None
+    last: Chunk | None = None
     for chunk in chunks:
-        if chunk.type != "equal":
+        if chunk[0] != "equal":
             if first is None:
                 first = chunk
             last = chunk
         elif first is not None and last is not None:
-            yield first, last
+            yield first[1], last[2], first[3], last[4]
             first = None
     if first is not None and last is not None:
-        yield first, last
+        yield first[1], last[2], first[3], last[4]
 
 
 def render_alignment(alignment: Alignment, *, width: int = 100, context: int | None = None) -> str:

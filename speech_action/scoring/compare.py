@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
@@ -125,24 +123,6 @@ class Comparison:
 def compare(utterances: Sequence[Utterance]) -> Comparison:
     """Normalize and align both models' texts against the references: one jiwer pass
     per model (one in all when both models produced the same texts)."""
-    with _collector_paused():
-        return _compare(utterances)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Aligning thousands of utterances allocates millions of short-lived objects without
-    cycles; the cyclic collector would scan them over and over (a third of the time)."""
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _compare(utterances: Sequence[Utterance]) -> Comparison:
     references = [normalize(u.reference) for u in utterances]
     benchmark = _result(references, [normalize(u.benchmark) for u in utterances])
     if all(u.benchmark == u.candidate for u in utterances):

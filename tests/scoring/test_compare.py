@@ -104,3 +104,13 @@ def test_compare_restores_the_garbage_collector() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_compare_leaves_the_garbage_collector_alone(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Other threads of the process (the local service) share the collector's switches.
+    def refuse() -> None:
+        raise AssertionError("scoring must not switch the process-wide garbage collector")
+
+    for name in ("disable", "enable", "freeze", "set_threshold"):
+        monkeypatch.setattr(gc, name, refuse)
+    compare(_utts())

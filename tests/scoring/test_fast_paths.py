@@ -4,6 +4,7 @@ from jiwer's chunks, ranking and the bootstrap on int columns."""
 
 from __future__ import annotations
 
+import gc
 import random
 
 import jiwer
@@ -55,6 +56,24 @@ def test_all_exact_needs_no_jiwer_call() -> None:
         [jiwer.AlignmentChunk("equal", 0, 2, 0, 2)],
         [jiwer.AlignmentChunk("equal", 0, 1, 0, 1)],
     ]
+
+
+def test_batches_align_as_one_jiwer_call() -> None:
+    # jiwer is called on a few dozen utterances at a time; each pair is aligned on its
+    # own, so the chunks are those of one call over the whole set.
+    utts = _corpus(300)
+    refs, hyps = [u.reference for u in utts], [u.benchmark for u in utts]
+    theirs = jiwer.process_words(refs, hyps, jiwer.ReduceToListOfListOfWords())
+    assert process(refs, hyps) == (theirs.references, theirs.hypotheses, theirs.alignments)
+
+
+def test_kept_chunks_are_not_tracked_by_the_garbage_collector() -> None:
+    lazy = align_all(REFS, HYPS)
+    # One collection stops tracking the inner tuples of ints, the next one the outer
+    # tuple; none is left in the oldest generation for every full collection to scan.
+    gc.collect()
+    gc.collect()
+    assert not [i for i in range(len(lazy)) if gc.is_tracked(lazy[i].chunks)]
 
 
 def test_alignment_list_is_a_sequence_of_alignments() -> None:
