@@ -136,7 +136,10 @@ def _run_scenarios(s: Scenarios, workspace: Path, sas_connection: str) -> None:
         "storage-container": s.container}, pull_request=True)
     assert train.returncode == 0 and train.outputs["improved"] == "true", train.all_text
     assert len(s.github.state.comments) == 1
-    assert s.run("deploy", workspace, {"mode": "deploy", **keyed}).returncode == 0
+    # A pull request's candidate is deployed only when named (contract, "Gate and deploy
+    # integrity"), as a reviewer would after merging.
+    assert s.run("deploy", workspace, {"mode": "deploy", "model": train.outputs["model-id"],
+                                       **keyed}).returncode == 0
 
     failing = {
         "config error": (workspace, {"mode": "train-and-gate", "min-improvement": "a lot",
