@@ -26,7 +26,8 @@ class RecordingService:
     version's OpenAPI description when the reference is beside the repository."""
 
     def __init__(self, data_dir: Path, api_version: str = "2025-10-15", *,
-                 faults: FaultPlan | None = None, job_delay_s: float = 0.0) -> None:
+                 faults: FaultPlan | None = None, job_delay_s: float = 0.0,
+                 retry_after_s: int = 1) -> None:
         self.api_version = api_version
         self.exchanges: list[ObservedExchange] = []
         # time.monotonic() when each exchange was answered, same order as `exchanges`.
@@ -37,6 +38,7 @@ class RecordingService:
         self.service: LocalService = start_local_service(
             data_dir, recognizer=EchoRecognizer(), request_observer=self._observe,
             expected_key=SPEECH_KEY, faults=faults, job_delay_s=job_delay_s,
+            retry_after_s=retry_after_s,
         )
 
     @property
@@ -46,6 +48,11 @@ class RecordingService:
     def writes(self) -> list[ObservedExchange]:
         with self._lock:
             return [e for e in self.exchanges if e.method in WRITE_METHODS]
+
+    def timed(self) -> list[tuple[ObservedExchange, float]]:
+        """Every exchange so far with when it was answered (time.monotonic())."""
+        with self._lock:
+            return list(zip(self.exchanges, self.times, strict=True))
 
     def creates(self, collection: str) -> list[ObservedExchange]:
         return [e for e in self.writes()
@@ -101,8 +108,12 @@ def make_service(tmp_path: Path) -> Iterator[MakeService]:
     contract-checked at the end."""
     started: list[RecordingService] = []
 
-    def make(faults: FaultPlan | None = None, job_delay_s: float = 0.0) -> RecordingService:
-        service = RecordingService(tmp_path / "service", faults=faults, job_delay_s=job_delay_s)
+    def make(faults: FaultPlan | None = None, job_delay_s: float = 0.0,
+             retry_after_s: int = 1) -> RecordingService:
+        """`retry_after_s`: the `Retry-After` of a running job's GET (0: the action polls
+        at its own `poll-seconds`)."""
+        service = RecordingService(tmp_path / "service", faults=faults, job_delay_s=job_delay_s,
+                                   retry_after_s=retry_after_s)
         started.append(service)
         return service
 
