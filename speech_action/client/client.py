@@ -304,14 +304,19 @@ class SpeechClient(ClientCore):
         return self.list(self.url("/endpoints", {"filter": filter} if filter else None),
                          Endpoint)
 
-    def find_endpoint_by_name(self, display_name: str) -> Endpoint | None:
-        """The newest endpoint with exactly this display name, or None."""
-        matches = [e for e in self.list_endpoints(_eq_filter("displayName", display_name)["filter"])
-                   if e.display_name == display_name]
-        if not matches:
-            return None
-        return max(matches, key=lambda e: (e.created_date_time or datetime.min.astimezone(),
-                                           e.self_url))
+    def endpoints_named(self, display_name: str) -> list[Endpoint]:
+        """Every endpoint with exactly this display name (the filter narrows the listing;
+        the exact comparison guards against a service that matches loosely)."""
+        return [e for e in self.list_endpoints(_eq_filter("displayName", display_name)["filter"])
+                if e.display_name == display_name]
+
+    def delete_endpoint(self, ref: Ref) -> None:
+        """Delete an endpoint; one already gone (a retried DELETE that went through) is fine."""
+        try:
+            self.request("DELETE", self.entity_url("endpoints", ref))
+        except SpeechServiceError as exc:
+            if exc.status != 404:
+                raise
 
     def update_endpoint_model(self, ref: Ref, model_url: str) -> Endpoint:
         """Point an endpoint at another model in place (PATCH; the old model serves until the

@@ -12,13 +12,23 @@ another model means another run changed the endpoint meanwhile: nothing is recor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
-from speech_action.client import CustomModel, Endpoint, EndpointDefinition, Project
+from speech_action.client import (
+    CustomModel,
+    Endpoint,
+    EndpointDefinition,
+    Project,
+    SpeechServiceError,
+)
 from speech_action.errors import JobTimeoutError, ServiceError
 from speech_action.modes.context import ModeContext
-from speech_action.modes.entities import entity_id, link, project_ref, traceability
+from speech_action.modes.entities import COMMIT, entity_id, link, project_ref, traceability
 from speech_action.modes.waiting import wait_for
+
+# Endpoints of one name that speech-action created this close together come from runs that
+# deployed at the same time (each found none); an older one of the name is the real one.
+TWIN_WINDOW = timedelta(minutes=10)
 
 
 class EndpointChangedError(ServiceError):
@@ -36,29 +46,75 @@ class Deployment:
 
 def deploy_model(ctx: ModeContext, model: CustomModel, project: Project | None) -> Deployment:
     endpoint = _find_endpoint(ctx)
-    label = f"endpoint {ctx.settings.endpoint_name if endpoint is None else endpoint.display_name}"
     if endpoint is None:
-        endpoint = ctx.service.create_endpoint(EndpointDefinition(
-            display_name=ctx.settings.endpoint_name, locale=ctx.settings.locale,
-            model=link(model.self_url),
-            description=f"deployed by speech-action from {ctx.run.commit_sha}",
-            custom_properties=traceability(ctx), project=project_ref(project),
-            properties={"loggingEnabled": ctx.settings.logging_enabled},
-        ))
-        ctx.log.info(f"created endpoint {endpoint.display_name} serving {model.display_name}")
-        not_before = endpoint.last_action_date_time
-    elif _serves(endpoint, model) and endpoint.status != "Failed":
+        created = _create(ctx, model, project)
+        endpoint = _the_stable_endpoint(ctx, created)
+        if endpoint.id == created.id:
+            label = f"endpoint {created.display_name}"
+            verified = verify(ctx, created, model, created.last_action_date_time, label)
+            return Deployment(verified, verified.last_action_date_time)
+    return _update(ctx, endpoint, model)
+
+
+def _create(ctx: ModeContext, model: CustomModel, project: Project | None) -> Endpoint:
+    endpoint = ctx.service.create_endpoint(EndpointDefinition(
+        display_name=ctx.settings.endpoint_name, locale=ctx.settings.locale,
+        model=link(model.self_url),
+        description=f"deployed by speech-action from {ctx.run.commit_sha}",
+        custom_properties=traceability(ctx), project=project_ref(project),
+        properties={"loggingEnabled": ctx.settings.logging_enabled},
+    ))
+    ctx.log.info(f"created endpoint {endpoint.display_name} serving {model.display_name}")
+    return endpoint
+
+
+def _the_stable_endpoint(ctx: ModeContext, created: Endpoint) -> Endpoint:
+    """Two first deploys at once each find no endpoint and each create one. Every run looks
+    again after creating and agrees on the oldest endpoint of the name (`_stable`); the
+    twins (speech-action's own endpoints of that name created within `TWIN_WINDOW` of this
+    one) are deleted by whichever run sees them, its own included, so one name never serves
+    two models and no second endpoint is billed. A run whose endpoint is deleted while it
+    verifies it fails and records nothing (`EndpointChangedError`)."""
+    named = ctx.service.endpoints_named(ctx.settings.endpoint_name)
+    stable = _stable([*named, created] if all(e.id != created.id for e in named) else named)
+    for twin in named:
+        if twin.id != stable.id and _is_twin(twin, created):
+            ctx.service.delete_endpoint(twin.id)
+            ctx.log.info(f"deleted endpoint {twin.id}, created by a run that deployed at the "
+                         f"same time as another; {stable.id} is the endpoint of this name")
+    if stable.id != created.id:
+        ctx.log.info(f"another run created endpoint {stable.display_name} at the same time; "
+                     f"updating {stable.id} in place instead")
+    return stable
+
+
+def _stable(endpoints: list[Endpoint]) -> Endpoint:
+    """The oldest endpoint (ties, as creation times have seconds: the smallest URL)."""
+    return min(endpoints, key=lambda e: (e.created_date_time or datetime.max.replace(
+        tzinfo=UTC), e.self_url))
+
+
+def _is_twin(endpoint: Endpoint, created: Endpoint) -> bool:
+    if COMMIT not in (endpoint.custom_properties or {}):
+        return False  # not made by speech-action: never deleted
+    if endpoint.created_date_time is None or created.created_date_time is None:
+        return False
+    return abs(endpoint.created_date_time - created.created_date_time) <= TWIN_WINDOW
+
+
+def _update(ctx: ModeContext, endpoint: Endpoint, model: CustomModel) -> Deployment:
+    label = f"endpoint {endpoint.display_name}"
+    if _serves(endpoint, model) and endpoint.status != "Failed":
         # Already this model: a re-run after a timeout, or a change still under way.
         ctx.log.info(f"{label} already serves {model.display_name} ({endpoint.status})")
         verified = verify(ctx, endpoint, model, endpoint.last_action_date_time, label)
         changed = None if endpoint.status == "Succeeded" else verified.last_action_date_time
         return Deployment(verified, changed)
-    else:
-        before = endpoint.last_action_date_time
-        patched = ctx.service.update_endpoint_model(endpoint.id, model.self_url)
-        not_before = _latest(before, patched.last_action_date_time)
-        ctx.log.info(f"{label} updated in place to {model.display_name}; the previous model "
-                     "serves until the change completes")
+    before = endpoint.last_action_date_time
+    patched = ctx.service.update_endpoint_model(endpoint.id, model.self_url)
+    not_before = _latest(before, patched.last_action_date_time)
+    ctx.log.info(f"{label} updated in place to {model.display_name}; the previous model "
+                 "serves until the change completes")
     verified = verify(ctx, endpoint, model, not_before, label)
     return Deployment(verified, verified.last_action_date_time)
 
@@ -69,8 +125,7 @@ def verify(ctx: ModeContext, endpoint: Endpoint, model: CustomModel,
     `not_before`; within the run's time budget."""
     hint = _timeout_hint(model, not_before)
     while True:
-        current = wait_for(ctx, ctx.service.get_endpoint(endpoint.id), label,
-                           after_timeout=hint)
+        current = _current(ctx, endpoint, label, hint)
         if not _serves(current, model):
             raise EndpointChangedError(
                 f"{label} now serves model {_model_id(current)}, not {model.display_name} "
@@ -89,14 +144,32 @@ def verify(ctx: ModeContext, endpoint: Endpoint, model: CustomModel,
 
 def serves(ctx: ModeContext, endpoint: Endpoint, model: CustomModel) -> bool:
     """Whether a fresh GET shows the endpoint serving `model`, Succeeded."""
-    current = ctx.service.get_endpoint(endpoint.id)
+    current = _current(ctx, endpoint)
     return _serves(current, model) and current.status == "Succeeded"
 
 
 def _find_endpoint(ctx: ModeContext) -> Endpoint | None:
     if ctx.settings.endpoint_id:
         return ctx.service.get_endpoint(entity_id(ctx.settings.endpoint_id))
-    return ctx.service.find_endpoint_by_name(ctx.settings.endpoint_name)
+    named = ctx.service.endpoints_named(ctx.settings.endpoint_name)
+    return _stable(named) if named else None
+
+
+def _current(ctx: ModeContext, endpoint: Endpoint, label: str = "",
+             after_timeout: str = "") -> Endpoint:
+    """A fresh GET (waited for until Succeeded when `label` is given); an endpoint deleted
+    meanwhile means another run took over."""
+    try:
+        current = ctx.service.get_endpoint(endpoint.id)
+        return wait_for(ctx, current, label, after_timeout=after_timeout) if label else current
+    except SpeechServiceError as exc:
+        if exc.status != 404:
+            raise
+        raise EndpointChangedError(
+            f"endpoint {endpoint.display_name} ({endpoint.id}) was deleted while this run "
+            "deployed to it: another run created an endpoint of the same name at the same "
+            "time and keeps its own. This run recorded nothing; serialize deploy jobs with a "
+            "workflow `concurrency:` group.") from exc
 
 
 def _serves(endpoint: Endpoint, model: CustomModel) -> bool:

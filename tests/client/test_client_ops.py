@@ -207,9 +207,10 @@ def test_endpoint_find_and_update(harness: Harness) -> None:
     page.pop("@nextLink")  # paging has its own test
     name = page["values"][0]["displayName"]
     harness.adapter.register_uri("GET", harness.url("/endpoints"), json=page)
-    found = client.find_endpoint_by_name(name)
-    assert found is not None and found.display_name == name
-    assert client.find_endpoint_by_name("no such endpoint") is None
+    named = client.endpoints_named(name)
+    assert named and all(e.display_name == name for e in named)
+    found = named[0]
+    assert client.endpoints_named("no such endpoint") == []
     updated = dict(page["values"][0])
     harness.adapter.register_uri("PATCH", harness.url(f"/endpoints/{found.id}"), json=updated)
     model_url = harness.url("/models/827712a5-f942-4997-91c3-7c6cde35600b")

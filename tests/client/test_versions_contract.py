@@ -68,7 +68,7 @@ def test_product_operations_follow_each_versions_contract(
         properties={"loggingEnabled": False}))
     client.update_endpoint_model(endpoint.id, model.self_url)
     assert list(client.list_base_models("en-US")) == []
-    assert client.find_endpoint_by_name("ep") is None
+    assert client.endpoints_named("ep") == []
     bodies = [json.loads(r.body) for r in harness.sent("POST") if r.body and b"{" in r.body[:1]]
     assert all(("project" in b) == get_version(version).has_projects for b in bodies
                if "displayName" in b and b["displayName"] != "proj")

@@ -80,7 +80,7 @@ def _cycle(client: SpeechClient, data: Path) -> dict[str, Any]:
         timeout_s=30, poll_s=0.01)
     endpoint = client.wait(client.update_endpoint_model(endpoint, second.self_url),
                            timeout_s=30, poll_s=0.01)
-    found = client.find_endpoint_by_name("production")
+    [found] = client.endpoints_named("production")
     return {
         "wer": (evaluation.properties.word_error_rate1, evaluation.properties.word_error_rate2),
         "texts": {side: sorted((r.audio_name, r.lexical) for r in results[side])

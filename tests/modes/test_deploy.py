@@ -224,3 +224,25 @@ def test_a_timed_out_deploy_tells_the_truth_and_the_rerun_records(harness: Harne
     assert benchmark_model(harness) == served_model(harness) == model["self"].rsplit("/", 1)[-1]
     assert "already serves" in harness.log
     assert outcome.outputs["endpoint-id"] == entity["self"].rsplit("/", 1)[-1]
+
+
+def test_racing_first_deploys_keep_one_endpoint_of_the_name(harness: Harness) -> None:
+    # Both runs found no endpoint and each created one: the oldest of the name stays (ties:
+    # smallest URL), this run deletes its twin and updates that one in place.
+    model = this_commits_candidate(harness)
+    other = trained_model(harness, "other run's model")
+    real_create = FakeSpeech.create_endpoint
+
+    def the_other_run_creates_first(definition: Any) -> Any:
+        harness.service.add("endpoints", {
+            "displayName": ENDPOINT_NAME, "locale": "en-US", "model": {"self": other["self"]},
+            "customProperties": {"speechActionCommit": "b" * 40}})
+        return real_create(harness.service, definition)
+
+    harness.service.create_endpoint = the_other_run_creates_first  # type: ignore[method-assign]
+    outcome = harness.run("deploy")
+    [kept] = harness.service.all("endpoints")
+    [deleted] = [c for c in harness.service.calls if c.startswith("delete endpoint")]
+    assert kept["self"].rsplit("/", 1)[-1] not in deleted  # this run's twin went
+    assert outcome.outputs["endpoint-id"] == kept["self"].rsplit("/", 1)[-1]
+    assert served_model(harness) == benchmark_model(harness) == model["self"].rsplit("/", 1)[-1]

@@ -32,6 +32,7 @@ from speech_action.client import (
     SpeechBaseModel,
     TranscriptionResult,
 )
+from speech_action.client.errors import SpeechServiceError
 from speech_action.client.models import Entity
 from speech_action.scoring import normalize, score
 
@@ -169,7 +170,7 @@ class FakeSpeech:
         for model in self.base_models:
             if _id(model["self"]) == _id(ref):
                 return SpeechBaseModel.model_validate(model)
-        raise LookupError(f"no base model {ref}")
+        raise SpeechServiceError(f"no base model {ref}", status=404, code="NotFound")
 
     def get_model(self, ref: str) -> CustomModel:
         return CustomModel.model_validate(self._get("models", ref))
@@ -214,11 +215,13 @@ class FakeSpeech:
             hook(self, entity)
         return Endpoint.model_validate(self._get("endpoints", ref))
 
-    def find_endpoint_by_name(self, display_name: str) -> Endpoint | None:
-        for endpoint in self.all("endpoints"):
-            if endpoint.get("displayName") == display_name:
-                return Endpoint.model_validate(endpoint)
-        return None
+    def endpoints_named(self, display_name: str) -> list[Endpoint]:
+        return [Endpoint.model_validate(e) for e in self.all("endpoints")
+                if e.get("displayName") == display_name]
+
+    def delete_endpoint(self, ref: str) -> None:
+        self.calls.append(f"delete endpoint {_id(ref)}")
+        self.entities.get("endpoints", {}).pop(_id(ref), None)
 
     def create_endpoint(self, definition: EndpointDefinition) -> Endpoint:
         self.calls.append("create endpoints")
@@ -260,7 +263,8 @@ class FakeSpeech:
         try:
             return self.entities[collection][_id(ref)]
         except KeyError:
-            raise LookupError(f"no {collection} entity {ref}") from None
+            raise SpeechServiceError(f"no {collection} entity {ref}", status=404,
+                                     code="NotFound") from None
 
     def _get(self, collection: str, ref: str) -> dict[str, Any]:
         """A GET: a pending job moves one poll closer to Succeeded."""
