@@ -10,13 +10,15 @@ Typical use (modes call nothing below this API)::
 Errors: AuthenticationError (401/403), SpeechServiceError (other HTTP errors, with status,
 code, service_message, url, request_id), ServiceUnreachableError, AmbiguousCreateError,
 EntityJobFailedError (a JobFailedError), WaitTimeoutError and RunBudgetExceededError (both
-JobTimeoutErrors; the latter when a retry's pause would outlast `time_left`, the run's budget).
+JobTimeoutErrors; the latter when a retry's pause would outlast `time_left`, the run's budget),
+NoAdaptableBaseModelError (a ServiceError: the locale has no base model that can be adapted).
 """
 from speech_action.client.client import BLOCK_SIZE, SpeechClient, block_id
 from speech_action.client.errors import (
     AmbiguousCreateError,
     AuthenticationError,
     EntityJobFailedError,
+    NoAdaptableBaseModelError,
     ServiceUnreachableError,
     SpeechServiceError,
     WaitTimeoutError,
@@ -47,7 +49,8 @@ __all__ = [
     "BLOCK_SIZE", "DEFAULT_API_VERSION", "TERMINAL_STATES", "VERSIONS", "AmbiguousCreateError",
     "ApiVersion", "AuthenticationError", "CustomModel", "Dataset", "DatasetDefinition",
     "Endpoint", "EndpointDefinition", "EntityJobFailedError", "EntityRef", "Evaluation", "File",
-    "ModelDefinition", "Poller", "ProgressEvent", "Project", "RetryPolicy",
+    "ModelDefinition", "NoAdaptableBaseModelError", "Poller", "ProgressEvent", "Project",
+    "RetryPolicy",
     "RunBudgetExceededError", "ServiceUnreachableError", "SpeechBaseModel", "SpeechClient",
     "SpeechServiceError", "Transcription", "TranscriptionResult", "UploadedBlocks",
     "WaitTimeoutError", "block_id",

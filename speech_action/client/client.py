@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from speech_action.client._core import ClientCore, Ref, parse
-from speech_action.client.errors import SpeechServiceError, redact_url
+from speech_action.client.errors import NoAdaptableBaseModelError, SpeechServiceError, redact_url
 from speech_action.client.models import (
     CustomModel,
     Dataset,
@@ -87,10 +87,10 @@ class SpeechClient(ClientCore):
         candidates = [m for m in self.list_base_models(locale)
                       if m.locale in (None, locale) and _adaptable(m, now)]
         if not candidates:
-            raise ConfigError(
+            raise NoAdaptableBaseModelError(
                 f"no base model of locale {locale!r} on {self.endpoint} supports adaptation "
                 "before its adaptation deadline; pick another locale or give base-model",
-                input_name="base-model")
+                locale=locale)
         return max(candidates, key=lambda m: (m.created_date_time or datetime.min.astimezone(),
                                               m.self_url))
 

@@ -56,6 +56,15 @@ class AmbiguousCreateError(SpeechServiceError):
     """A creating POST may or may not have taken effect and the outcome cannot be told."""
 
 
+class NoAdaptableBaseModelError(ServiceError):
+    """No base model of a locale supports adaptation before its adaptation deadline: a fact
+    of the service's catalogue, not an invalid setting (the message says what to change)."""
+
+    def __init__(self, message: str, *, locale: str) -> None:
+        super().__init__(message)
+        self.locale = locale
+
+
 class EntityJobFailedError(JobFailedError):
     """An entity (dataset, model, evaluation, endpoint) ended in status `Failed`."""
 

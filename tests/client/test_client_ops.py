@@ -16,12 +16,13 @@ from speech_action.client import (
     DatasetDefinition,
     EndpointDefinition,
     EntityJobFailedError,
+    NoAdaptableBaseModelError,
     ProgressEvent,
     SpeechClient,
     WaitTimeoutError,
     ref,
 )
-from speech_action.errors import ConfigError
+from speech_action.errors import ConfigError, ServiceError
 from tests.client.conftest import EP, KEY, Harness, example_body
 
 V = "2025-10-15"
@@ -197,8 +198,15 @@ def test_latest_adaptable_base_model(harness: Harness) -> None:
     best = client.latest_adaptable_base_model("en-US", datetime(2026, 11, 21, tzinfo=UTC))
     assert best.id == "new-ok"
     assert harness.sent()[0].qs["filter"] == ["locale eq 'en-us'"]
-    with pytest.raises(ConfigError, match="no base model"):
+    with pytest.raises(NoAdaptableBaseModelError) as caught:
         client.latest_adaptable_base_model("en-US", datetime(2030, 1, 1, tzinfo=UTC))
+    # A fact of the service's catalogue, not an invalid input: the client names no input,
+    # but the message still says what to change.
+    assert isinstance(caught.value, ServiceError) and not isinstance(caught.value, ConfigError)
+    assert caught.value.locale == "en-US"
+    message = str(caught.value)
+    assert "no base model of locale 'en-US'" in message and EP in message
+    assert "pick another locale or give base-model" in message
 
 
 def test_endpoint_find_and_update(harness: Harness) -> None:
