@@ -17,6 +17,11 @@ from urllib.parse import urlsplit
 from pydantic import SecretStr
 
 from speech_action.client.versions import VERSIONS
+from speech_action.records.blob import (
+    StorageSettingsError,
+    check_connection_string,
+    check_container_name,
+)
 from speech_action.run_mode import Mode
 from speech_action.scoring.gate import MinImprovement, parse_min_improvement
 
@@ -31,7 +36,6 @@ _TRUE, _FALSE = ("true", "True", "TRUE"), ("false", "False", "FALSE")
 _NUMBER = re.compile(r"(?:\d+(?:\.\d*)?|\.\d+)")
 _LOCALE = re.compile(r"[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*")
 _REGION = re.compile(r"[a-z][a-z0-9]*")
-_CONTAINER = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
 
 
 def boolean(raw: str) -> bool:
@@ -117,11 +121,11 @@ def locale(raw: str) -> str:
 
 
 def container(raw: str) -> str:
-    if not _CONTAINER.fullmatch(raw):
-        raise InvalidValue(
-            f"`{raw}` is not a valid blob container name: 3-63 lowercase letters, digits "
-            "and single hyphens, starting and ending with a letter or digit"
-        )
+    """A blob container name, by the records store's rule (one rule, named input here)."""
+    try:
+        check_container_name(raw)
+    except StorageSettingsError as error:
+        raise InvalidValue(str(error)) from None
     return raw
 
 
@@ -142,19 +146,15 @@ def secret(raw: str) -> SecretStr:
     return SecretStr(raw)
 
 
-_STORAGE_KEYS = {"AccountName", "BlobEndpoint", "UseDevelopmentStorage"}
-
-
 def connection_string(raw: str) -> SecretStr:
-    """An Azure Storage connection string; checked by shape only, never echoed."""
-    parts = [part.strip() for part in raw.split(";") if part.strip()]
-    keys = {part.partition("=")[0] for part in parts}
-    if not all("=" in part for part in parts) or not keys & _STORAGE_KEYS:
+    """An Azure Storage connection string, by the records store's rules; never echoed."""
+    try:
+        check_connection_string(raw)
+    except StorageSettingsError as error:
         raise InvalidValue(
-            "this is not an Azure Storage connection string (`DefaultEndpointsProtocol=https;"
-            "AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net`); copy it from "
-            "the storage account's Access keys"
-        )
+            f"{error}; store it as a repository secret, or leave the input empty to keep "
+            "the records in `records-dir`"
+        ) from None
     return SecretStr(raw)
 
 

@@ -12,7 +12,7 @@ from speech_action.records.blob import (
     DEFAULT_CONTAINER,
     BlobStore,
     ClientFactory,
-    RecordsConfigError,
+    StorageSettingsError,
     default_client_factory,
 )
 from speech_action.records.folder import FolderStore
@@ -49,9 +49,9 @@ __all__ = [
     "ModelRef",
     "RecordConflictError",
     "RecordStore",
-    "RecordsConfigError",
     "RunKind",
     "RunResult",
+    "StorageSettingsError",
     "StoredCandidate",
     "WerCounts",
     "open_store",

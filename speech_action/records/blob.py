@@ -29,7 +29,7 @@ from azure.core.exceptions import (
 )
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
-from speech_action.errors import ConfigError, RecordsError
+from speech_action.errors import RecordsError
 from speech_action.records.store import (
     BackedRecordStore,
     Listed,
@@ -38,17 +38,21 @@ from speech_action.records.store import (
     as_utc,
 )
 
+#: Named in the advice of storage errors; the config layer names inputs of bad settings.
 CONNECTION_STRING_INPUT = "storage-connection-string"
-CONTAINER_INPUT = "storage-container"
 DEFAULT_CONTAINER = "speech-benchmarks"
 
-_CONTAINER_NAME = re.compile(r"[a-z0-9](?:[a-z0-9-]{1,61})[a-z0-9]")
+_CONTAINER_NAME = re.compile(r"(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]")
+# A connection string names its account with one of these (keys compared lowercased, as
+# the SDK does).
+_ACCOUNT_KEYS = frozenset({"accountname", "blobendpoint", "usedevelopmentstorage"})
 
 ClientFactory = Callable[[str], BlobServiceClient]
 
 
-class RecordsConfigError(RecordsError, ConfigError):
-    """The storage settings are unusable; `input_name` says which input to fix."""
+class StorageSettingsError(RecordsError):
+    """A connection string or container name that cannot work. The message says why and
+    never echoes the connection string; `config` checks the same rules and names the input."""
 
 
 def default_client_factory(connection_string: str) -> BlobServiceClient:
@@ -60,9 +64,12 @@ def default_client_factory(connection_string: str) -> BlobServiceClient:
 
 
 def check_connection_string(connection_string: str) -> None:
-    """Reject what the SDK would only fail on later (no credential, a key that is not
-    base64), with a message that names the input but never echoes its value."""
+    """Reject what the SDK would only fail on later (no account, no credential, a key that
+    is not base64), with a message that never echoes the value."""
     settings = _parse_connection_string(connection_string)
+    if not settings.keys() & _ACCOUNT_KEYS:
+        raise _bad_connection_string(
+            "it names no account (AccountName, BlobEndpoint or UseDevelopmentStorage)")
     if settings.get("usedevelopmentstorage", "").lower() == "true":
         return
     key = settings.get("accountkey")
@@ -76,13 +83,11 @@ def check_connection_string(connection_string: str) -> None:
 
 
 def check_container_name(container: str) -> None:
-    """The service's naming rule, checked before any request so the input is named."""
-    if not _CONTAINER_NAME.fullmatch(container) or "--" in container:
-        raise RecordsConfigError(
-            f"input `{CONTAINER_INPUT}` is {container!r}, which is not a valid container "
-            "name: use 3-63 lowercase letters, digits and single hyphens, starting and "
-            f"ending with a letter or digit (default `{DEFAULT_CONTAINER}`)",
-            input_name=CONTAINER_INPUT,
+    """The service's naming rule, checked before any request."""
+    if not _CONTAINER_NAME.fullmatch(container):
+        raise StorageSettingsError(
+            f"`{container}` is not a valid blob container name: 3-63 lowercase letters, "
+            "digits and single hyphens, starting and ending with a letter or digit"
         )
 
 
@@ -96,12 +101,11 @@ def _parse_connection_string(connection_string: str) -> dict[str, str]:
     }
 
 
-def _bad_connection_string(why: str) -> RecordsConfigError:
-    return RecordsConfigError(
-        f"input `{CONNECTION_STRING_INPUT}` is not a usable Azure Storage connection "
-        f"string: {why}. Copy it from the storage account's 'Access keys' page into a "
-        "repository secret, or leave it empty to keep records in `records-dir`",
-        input_name=CONNECTION_STRING_INPUT,
+def _bad_connection_string(why: str) -> StorageSettingsError:
+    return StorageSettingsError(
+        f"this is not a usable Azure Storage connection string: {why}. Copy it from the "
+        "storage account's 'Access keys' page (`DefaultEndpointsProtocol=https;"
+        "AccountName=...;AccountKey=...;EndpointSuffix=core.windows.net`)"
     )
 
 

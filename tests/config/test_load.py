@@ -289,13 +289,29 @@ def test_config_is_frozen_and_strict(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["https://a.blob.core.windows.net/c?sv=1&sig=SECRETSIG", "AccountKey=SECRETSIG"]
+    ("value", "why"),
+    [
+        ("https://a.blob.core.windows.net/c?sv=1&sig=SECRETSIG", "names no account"),
+        ("AccountKey=SECRETSIG", "names no account"),
+        ("AccountName=SECRETACCT;EndpointSuffix=core.windows.net",
+         "neither an AccountKey nor a SharedAccessSignature"),
+        ("AccountName=SECRETACCT;AccountKey=SECRETSIG!!", "AccountKey is not valid base64"),
+        ("SECRETSIG", "not of the form `Name=value;Name=value`"),
+    ],
 )
-def test_bad_connection_string_is_not_echoed(tmp_path: Path, value: str) -> None:
-    with pytest.raises(ConfigError, match="not an Azure Storage connection string") as caught:
+def test_bad_connection_string_names_its_input_and_is_not_echoed(
+    tmp_path: Path, value: str, why: str
+) -> None:
+    # The records store's rules, checked here so the error names the input before any
+    # request is made.
+    with pytest.raises(ConfigError) as caught:
         load(tmp_path, storage_connection_string=value)
     assert caught.value.input_name == "storage-connection-string"
-    assert "SECRETSIG" not in str(caught.value)
+    message = str(caught.value)
+    assert message.startswith("input `storage-connection-string`: this is not a usable Azure "
+                              "Storage connection string")
+    assert why in message and "`records-dir`" in message
+    assert "SECRET" not in message
 
 
 def test_development_storage_connection_string(tmp_path: Path) -> None:

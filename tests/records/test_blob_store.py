@@ -11,7 +11,7 @@ import requests
 from azure.storage.blob import BlobServiceClient
 
 from speech_action.errors import ConfigError, RecordsError
-from speech_action.records import BlobStore, RecordsConfigError
+from speech_action.records import BlobStore, StorageSettingsError
 from tests.records.records_data import benchmark, result
 from tests.support.azurite import ACCOUNT_KEY, Azurite, free_port, make_sas_url
 
@@ -39,21 +39,28 @@ def test_the_container_is_created_and_records_are_json(azurite: Azurite) -> None
     "this is not a connection string",
     "AccountName=acct;EndpointSuffix=core.windows.net",
     "DefaultEndpointsProtocol=https;AccountName=acct;AccountKey=TOPSECRET!!notbase64",
+    "AccountKey=VE9QU0VDUkVU;EndpointSuffix=core.windows.net",
+    "https://acct.blob.core.windows.net/c?sv=1&sig=TOPSECRET",
 ])
-def test_a_bad_connection_string_names_the_input_not_the_value(connection_string: str) -> None:
-    with pytest.raises(RecordsConfigError) as caught:
+def test_a_bad_connection_string_is_a_records_error_that_never_echoes_it(
+    connection_string: str,
+) -> None:
+    with pytest.raises(StorageSettingsError) as caught:
         BlobStore(connection_string)
-    assert caught.value.input_name == "storage-connection-string"
-    assert isinstance(caught.value, ConfigError)
+    # Records name no input (config does): not a ConfigError, no `input_name`.
+    assert not isinstance(caught.value, ConfigError)
+    assert not hasattr(caught.value, "input_name")
     message = str(caught.value)
-    assert "`storage-connection-string`" in message
-    assert "TOPSECRET" not in message and "acct" not in message
+    assert "not a usable Azure Storage connection string" in message
+    assert "storage-connection-string" not in message
+    assert "TOPSECRET" not in message and "acct" not in message and "VE9Q" not in message
 
 
-def test_an_invalid_container_name_names_its_input(azurite: Azurite) -> None:
-    with pytest.raises(RecordsConfigError, match="`storage-container`") as caught:
+def test_an_invalid_container_name_is_a_records_error(azurite: Azurite) -> None:
+    with pytest.raises(StorageSettingsError, match="`Speech_Benchmarks` is not a valid blob "
+                       "container name") as caught:
         BlobStore(azurite.connection_string, "Speech_Benchmarks")
-    assert caught.value.input_name == "storage-container"
+    assert not isinstance(caught.value, ConfigError)
 
 
 def _no_retry_factory(connection_string: str) -> BlobServiceClient:
