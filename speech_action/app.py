@@ -1,15 +1,13 @@
-"""One run of the action: settings in; outputs, summary, report and PR comment out.
+"""One run of the action: settings in, an exit code out.
 
 `cli` reads the environment and argv and hands them here as plain values; this module
-wires the service client, the record store and the mode together and is the one place
-that turns errors into annotations, a summary section and an exit code.
+wires the service client, the record store and the mode together and holds the one
+handler that turns any error into a failed step. What the run shows and writes (outputs,
+summary, report file, PR comment, failure annotations) is `publish`'s job.
 """
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 import time
 import traceback
 from collections.abc import Iterator, Mapping
@@ -19,25 +17,27 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from speech_action.blob_staging import BlobStaging, open_staging
 from speech_action.client import SpeechClient
-from speech_action.config import Config, ConfigError, ConfigErrors, load_config, secret_inputs
-from speech_action.data import DataValidationError
+from speech_action.config import Config, load_config, secret_inputs
 from speech_action.data.layout import as_layout
 from speech_action.errors import SpeechActionError
 from speech_action.github.context import GitHubContext
-from speech_action.github.pr_comment import GitHubError, pr_number_from_event, upsert_pr_comment
 from speech_action.github.workflow import Workflow
 from speech_action.modes import ModeContext, ModeOutcome, ModeSettings, RunInfo, run_mode
+from speech_action.publish import (
+    EXIT_CANCELLED,
+    EXIT_FAILED,
+    Published,
+    SummaryBuffer,
+    report_cancelled,
+    report_failure,
+)
 from speech_action.records import open_store
-from speech_action.records.staging import BlobStaging, open_staging
-from speech_action.report import render_pr_comment, render_summary, to_json
 
-REPORTS_DIR = ".speech-reports"
 LOCAL_STATE_DIR = ".speech-local"
 # The local engine answers on loopback: checking every second costs nothing.
 LOCAL_POLL_SECONDS = 1.0
-
-EXIT_OK, EXIT_FAILED, EXIT_CANCELLED = 0, 1, 143
 
 
 class RunCancelled(BaseException):
@@ -65,20 +65,20 @@ def execute(request: RunRequest, workflow: Workflow) -> int:
         for warning in config.warnings:
             workflow.warning(warning)
         outcome = _run(config, request, workflow)
-        return _publish(config, request, workflow, summary, outcome)
+        published = Published(workflow, summary, request.workspace, request.context,
+                              request.event)
+        return published.outcome(outcome, run_info(request.context, request.event),
+                                 config.mode.value, comment=config.comment,
+                                 github_token=_secret(config.github_token))
     except RunCancelled:
-        summary.add(CANCELLED_NOTE)
-        workflow.error("The run was cancelled. " + RESUME_HINT, title="Cancelled")
-        workflow.set_output("improved", "false")
+        report_cancelled(workflow, summary)
         return EXIT_CANCELLED
     except (SpeechActionError, OSError) as error:
-        _report_failure(workflow, summary, error)
-        workflow.set_output("improved", "false")
+        report_failure(workflow, summary, error)
         return EXIT_FAILED
     except Exception as error:  # the one handler at the edge: any bug becomes an annotation
         workflow.info(traceback.format_exc())
-        _report_failure(workflow, summary, error, internal=True)
-        workflow.set_output("improved", "false")
+        report_failure(workflow, summary, error, internal=True)
         return EXIT_FAILED
     finally:
         summary.flush()
@@ -173,111 +173,3 @@ def _run_id(context: GitHubContext) -> str:
         attempt = context.run_attempt or "1"
         return context.run_id if attempt == "1" else f"{context.run_id}.{attempt}"
     return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-
-
-def _publish(
-    config: Config, request: RunRequest, workflow: Workflow, summary: SummaryBuffer,
-    outcome: ModeOutcome,
-) -> int:
-    report_path = _write_report(request, config, outcome)
-    for name, value in outcome.outputs.items():
-        workflow.set_output(name, value)
-    workflow.set_output("report", report_path)
-    markdown = render_summary(outcome.report)
-    summary.add(markdown)
-    if workflow.context.summary_path is None:
-        local_summary = request.workspace / REPORTS_DIR / (Path(report_path).stem + ".md")
-        _atomic_write(local_summary, markdown)
-        workflow.info(f"summary written to {local_summary.relative_to(request.workspace)}")
-    _comment(config, request, workflow, outcome)
-    if outcome.failed_reason:
-        workflow.error(outcome.failed_reason, title="No improvement")
-        return EXIT_FAILED
-    return EXIT_OK
-
-
-def _write_report(request: RunRequest, config: Config, outcome: ModeOutcome) -> str:
-    run = run_info(request.context, request.event)
-    name = f"{config.mode.value}-{run.short_sha}-{run.run_id}.json"
-    path = request.workspace / REPORTS_DIR / name
-    _atomic_write(path, json.dumps(to_json(outcome.report), indent=2) + "\n")
-    return str(path.relative_to(request.workspace))
-
-
-def _atomic_write(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-
-
-def _comment(config: Config, request: RunRequest, workflow: Workflow,
-             outcome: ModeOutcome) -> None:
-    if request.context.event_name not in ("pull_request", "pull_request_target"):
-        return
-    number = pr_number_from_event(dict(request.event))
-    if not config.comment or number is None or not request.context.repository:
-        return
-    try:
-        result = upsert_pr_comment(
-            request.context.api_url, request.context.repository, number,
-            render_pr_comment(outcome.report), _secret(config.github_token) or "",
-        )
-    except GitHubError as error:
-        # The evaluation, records and summary are done: a comment that cannot be written
-        # must not fail the gate (the summary shows the same report).
-        workflow.warning(f"the WER comment could not be written: {error}", title="PR comment")
-        return
-    if result.warning:
-        workflow.warning(result.warning, title="PR comment")
-    elif result.url:
-        workflow.info(f"WER comment {result.action}: {result.url}")
-
-
-RESUME_HINT = ("Nothing was deployed by this run. Run the workflow again: it reuses the "
-               "uploaded data and resumes the training or evaluation already started.")
-CANCELLED_NOTE = f"## speech-action was cancelled\n\n{RESUME_HINT}\n"
-
-
-def _report_failure(workflow: Workflow, summary: SummaryBuffer, error: BaseException,
-                    internal: bool = False) -> None:
-    if isinstance(error, DataValidationError):
-        for problem in error.problems:
-            workflow.error(problem.message, title="Invalid data", file=problem.file,
-                           line=problem.line)
-    elif isinstance(error, ConfigErrors):
-        for each in error.errors:
-            workflow.error(str(each), title=_input_title(each))
-    elif isinstance(error, ConfigError):
-        workflow.error(str(error), title=_input_title(error))
-    elif internal:
-        workflow.error(f"unexpected error ({type(error).__name__}: {error}); this is a bug "
-                       "in speech-action, please report it with the log", title="Internal error")
-    else:
-        workflow.error(str(error), title=type(error).__name__)
-    summary.add(f"## speech-action failed\n\n```\n{error}\n```\n")
-
-
-def _input_title(error: ConfigError) -> str:
-    return f"Invalid input {error.input_name}" if error.input_name else "Invalid configuration"
-
-
-class SummaryBuffer:
-    """The job summary is written once; sections collect here until `flush`."""
-
-    def __init__(self, workflow: Workflow) -> None:
-        self._workflow = workflow
-        self._sections: list[str] = []
-
-    def add(self, markdown: str) -> None:
-        self._sections.append(markdown)
-
-    def flush(self) -> None:
-        if self._sections and not self._workflow.summary_written:
-            self._workflow.write_summary("\n".join(self._sections))
-

@@ -14,10 +14,10 @@ from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
+from speech_action.blob_staging import BlobStaging
 from speech_action.data.layout import DataLayout
 from speech_action.modes.service import SpeechService
 from speech_action.records import RecordStore
-from speech_action.records.staging import BlobStaging
 from speech_action.report.model import Report
 from speech_action.scoring import MinImprovement
 

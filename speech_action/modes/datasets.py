@@ -8,6 +8,7 @@ never finish, so it is not reused: the run uploads the data again.
 
 from __future__ import annotations
 
+from speech_action.blob_staging import STAGING_PREFIX, BlobStaging
 from speech_action.client import Dataset, DatasetDefinition, EntityJobFailedError, Project
 from speech_action.data import DataSet, DatasetKind, content_hash, stream_package
 from speech_action.data.packaging import estimated_package_size
@@ -21,7 +22,6 @@ from speech_action.modes.entities import (
     traceability,
 )
 from speech_action.modes.waiting import wait_for
-from speech_action.records.staging import STAGING_PREFIX, BlobStaging
 
 
 def upload_dataset(

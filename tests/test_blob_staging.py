@@ -9,7 +9,7 @@ import pytest
 import requests
 from azure.storage.blob import BlobServiceClient
 
-from speech_action.records.staging import (
+from speech_action.blob_staging import (
     BLOCK_SIZE,
     BlobStaging,
     StagingError,

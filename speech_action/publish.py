@@ -1,0 +1,153 @@
+"""What a run shows and leaves behind: outputs, the job summary, the JSON report, the PR
+comment, and for a failure its annotations and summary section.
+
+Files written into the workspace are readable and removable by the runner's user (the
+action runs as root in its container): 0644 files in 0755 folders (product contract,
+"Workspace files").
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from speech_action.config import ConfigError, ConfigErrors
+from speech_action.data import DataValidationError
+from speech_action.github.context import GitHubContext
+from speech_action.github.pr_comment import GitHubError, pr_number_from_event, upsert_pr_comment
+from speech_action.github.workflow import Workflow
+from speech_action.modes import ModeOutcome, RunInfo
+from speech_action.report import render_pr_comment, render_summary, to_json
+
+REPORTS_DIR = ".speech-reports"
+EXIT_OK, EXIT_FAILED, EXIT_CANCELLED = 0, 1, 143
+PULL_REQUEST_EVENTS = ("pull_request", "pull_request_target")
+
+RESUME_HINT = ("This run recorded nothing new. Run the workflow again: it reuses the uploaded "
+               "data and resumes the training or evaluation already started; a deploy whose "
+               "endpoint change was already sent is verified and recorded by the re-run.")
+CANCELLED_NOTE = f"## speech-action was cancelled\n\n{RESUME_HINT}\n"
+
+
+class SummaryBuffer:
+    """The job summary is written once; sections collect here until `flush`."""
+
+    def __init__(self, workflow: Workflow) -> None:
+        self._workflow = workflow
+        self._sections: list[str] = []
+
+    def add(self, markdown: str) -> None:
+        self._sections.append(markdown)
+
+    def flush(self) -> None:
+        if self._sections and not self._workflow.summary_written:
+            self._workflow.write_summary("\n".join(self._sections))
+
+
+@dataclass(frozen=True)
+class Published:
+    """Where one run's results go."""
+
+    workflow: Workflow
+    summary: SummaryBuffer
+    workspace: Path
+    context: GitHubContext
+    event: Mapping[str, Any]
+
+    def outcome(self, outcome: ModeOutcome, run: RunInfo, mode: str, *, comment: bool,
+                github_token: str | None) -> int:
+        """Outputs, report, summary and PR comment of a finished mode; the exit code."""
+        report_path = self._write_report(outcome, run, mode)
+        for name, value in outcome.outputs.items():
+            self.workflow.set_output(name, value)
+        self.workflow.set_output("report", report_path)
+        markdown = render_summary(outcome.report)
+        self.summary.add(markdown)
+        if self.workflow.context.summary_path is None:
+            local = self.workspace / REPORTS_DIR / (Path(report_path).stem + ".md")
+            write_workspace_file(local, markdown)
+            self.workflow.info(f"summary written to {local.relative_to(self.workspace)}")
+        if comment:
+            self._comment(outcome, github_token or "")
+        if outcome.failed_reason:
+            self.workflow.error(outcome.failed_reason, title="No improvement")
+            return EXIT_FAILED
+        return EXIT_OK
+
+    def _write_report(self, outcome: ModeOutcome, run: RunInfo, mode: str) -> str:
+        path = self.workspace / REPORTS_DIR / f"{mode}-{run.short_sha}-{run.run_id}.json"
+        write_workspace_file(path, json.dumps(to_json(outcome.report), indent=2) + "\n")
+        return str(path.relative_to(self.workspace))
+
+    def _comment(self, outcome: ModeOutcome, token: str) -> None:
+        if self.context.event_name not in PULL_REQUEST_EVENTS:
+            return
+        number = pr_number_from_event(dict(self.event))
+        if number is None or not self.context.repository:
+            return
+        try:
+            result = upsert_pr_comment(self.context.api_url, self.context.repository, number,
+                                       render_pr_comment(outcome.report), token)
+        except GitHubError as error:
+            # The evaluation, records and summary are done: a comment that cannot be written
+            # must not fail the gate (the summary shows the same report).
+            self.workflow.warning(f"the WER comment could not be written: {error}",
+                                  title="PR comment")
+            return
+        if result.warning:
+            self.workflow.warning(result.warning, title="PR comment")
+        elif result.url:
+            self.workflow.info(f"WER comment {result.action}: {result.url}")
+
+
+def write_workspace_file(path: Path, text: str) -> None:
+    """Write atomically (temp file, then `os.replace`), 0644 in 0755 folders."""
+    for folder in reversed([path.parent, *path.parent.parents]):
+        if not folder.exists():
+            folder.mkdir(mode=0o755)
+            folder.chmod(0o755)  # mkdir's mode is cut by the umask
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8") as stream:
+            stream.write(text)
+        os.chmod(temporary, 0o644)  # mkstemp makes 0600: the runner's user could not read it
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+def report_cancelled(workflow: Workflow, summary: SummaryBuffer) -> None:
+    summary.add(CANCELLED_NOTE)
+    workflow.error("The run was cancelled. " + RESUME_HINT, title="Cancelled")
+    workflow.set_output("improved", "false")
+
+
+def report_failure(workflow: Workflow, summary: SummaryBuffer, error: BaseException,
+                   internal: bool = False) -> None:
+    """Annotations (on the file and line where there is one) and a summary section."""
+    if isinstance(error, DataValidationError):
+        for problem in error.problems:
+            workflow.error(problem.message, title="Invalid data", file=problem.file,
+                           line=problem.line)
+    elif isinstance(error, ConfigErrors):
+        for each in error.errors:
+            workflow.error(str(each), title=_input_title(each))
+    elif isinstance(error, ConfigError):
+        workflow.error(str(error), title=_input_title(error))
+    elif internal:
+        workflow.error(f"unexpected error ({type(error).__name__}: {error}); this is a bug "
+                       "in speech-action, please report it with the log", title="Internal error")
+    else:
+        workflow.error(str(error), title=type(error).__name__)
+    summary.add(f"## speech-action failed\n\n```\n{error}\n```\n")
+    workflow.set_output("improved", "false")
+
+
+def _input_title(error: ConfigError) -> str:
+    return f"Invalid input {error.input_name}" if error.input_name else "Invalid configuration"
