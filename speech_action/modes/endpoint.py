@@ -20,10 +20,11 @@ from speech_action.client import (
     EndpointDefinition,
     Project,
     SpeechServiceError,
+    ref,
 )
 from speech_action.errors import JobTimeoutError, ServiceError
 from speech_action.modes.context import ModeContext
-from speech_action.modes.entities import COMMIT, entity_id, link, project_ref, traceability
+from speech_action.modes.entities import COMMIT, entity_id, project_ref, traceability
 from speech_action.modes.waiting import wait_for
 
 # Endpoints of one name that speech-action created this close together come from runs that
@@ -59,7 +60,7 @@ def deploy_model(ctx: ModeContext, model: CustomModel, project: Project | None) 
 def _create(ctx: ModeContext, model: CustomModel, project: Project | None) -> Endpoint:
     endpoint = ctx.service.create_endpoint(EndpointDefinition(
         display_name=ctx.settings.endpoint_name, locale=ctx.settings.locale,
-        model=link(model.self_url),
+        model=ref(model.self_url),
         description=f"deployed by speech-action from {ctx.run.commit_sha}",
         custom_properties=traceability(ctx), project=project_ref(project),
         properties={"loggingEnabled": ctx.settings.logging_enabled},

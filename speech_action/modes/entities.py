@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import TypeVar
 
-from speech_action.client import EntityRef, Project
+from speech_action.client import EntityRef, Project, ref
 from speech_action.client.models import Entity, id_from_url
 from speech_action.modes.context import ModeContext
 
@@ -52,12 +52,8 @@ def is_base_model_url(url: str) -> bool:
     return "/models/base/" in url.split("?", 1)[0]
 
 
-def link(url: str) -> EntityRef:
-    return EntityRef.model_validate({"self": url})
-
-
 def project_ref(project: Project | None) -> EntityRef | None:
-    return None if project is None else link(project.self_url)
+    return None if project is None else ref(project.self_url)
 
 
 def ensure_project(ctx: ModeContext) -> Project | None:

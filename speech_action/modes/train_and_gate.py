@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from speech_action.client import CustomModel, Dataset, ModelDefinition, Project, SpeechBaseModel
+from speech_action.client import (
+    CustomModel,
+    Dataset,
+    ModelDefinition,
+    Project,
+    SpeechBaseModel,
+    ref,
+)
 from speech_action.data import discover_test_data, discover_training_data, validate
 from speech_action.errors import ConfigError
 from speech_action.modes.bookkeeping import (
@@ -29,7 +36,6 @@ from speech_action.modes.entities import (
     display_name,
     ensure_project,
     find_reusable,
-    link,
     project_ref,
     traceability,
     training_key,
@@ -103,8 +109,8 @@ def _train_or_reuse(
         model = ctx.service.create_model(ModelDefinition(
             display_name=display_name(ctx, "model", f"on {base_model.display_name}"),
             locale=ctx.settings.locale,
-            base_model=link(base_model.self_url),
-            datasets=[link(d.self_url) for d in datasets],
+            base_model=ref(base_model.self_url),
+            datasets=[ref(d.self_url) for d in datasets],
             description=f"trained from {len(datasets)} dataset(s) at {ctx.run.commit_sha}",
             custom_properties=traceability(ctx, **{TRAINING_KEY: key}),
             project=project_ref(project),
