@@ -12,14 +12,13 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from speech_action.data.layout import LAYOUT_KEYS
 from speech_action.errors import ConfigError
 
-# The `data` section: `testing`/`training` set the inputs of those names, the file names
-# set the rest of the layout.
-DATA_KEYS = {field: LAYOUT_KEYS[field] for field in ("testing", "training")}
-TRANSCRIPT_FILES = LAYOUT_KEYS["transcript_files"]
-PRONUNCIATION_FILE = LAYOUT_KEYS["pronunciation_file"]
+# The `data` section: `testing`/`training` set the inputs of those names (config checks
+# them and names the input), the file names set the rest of the layout.
+DATA_KEYS = {"testing": "testing-data", "training": "training-data"}
+TRANSCRIPT_FILES = "transcript-files"
+PRONUNCIATION_FILE = "pronunciation-file"
 UPLOAD_KEYS = ("blob-from-mb",)
 
 

@@ -12,8 +12,8 @@ Typical use by a mode::
 
 from speech_action.data.discovery import discover_test_data, discover_training_data
 from speech_action.data.layout import (
-    LAYOUT_KEYS,
     DataLayout,
+    DataPathError,
     LayoutSettings,
     as_layout,
     resolve_in_workspace,
@@ -39,10 +39,10 @@ from speech_action.data.text import read_references
 from speech_action.data.validation import check_dataset, validate
 
 __all__ = [
-    "LAYOUT_KEYS",
     "PACKAGED_TRANSCRIPT_NAME",
     "DataFile",
     "DataLayout",
+    "DataPathError",
     "DataSet",
     "DataValidationError",
     "DatasetKind",

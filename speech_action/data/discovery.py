@@ -14,7 +14,6 @@ from pathlib import Path
 
 from speech_action.data.layout import (
     AUDIO_SUFFIXES,
-    LAYOUT_KEYS,
     DataLayout,
     LayoutSettings,
     as_layout,
@@ -37,7 +36,7 @@ _IGNORED_ZIP_PREFIXES = ("__MACOSX/",)
 def discover_test_data(workspace: Path, settings: DataLayout | LayoutSettings) -> TestDataSet:
     """The test dataset: a folder of audio + transcript, or a zip holding the same."""
     layout = as_layout(settings)
-    root = resolve_in_workspace(workspace, layout.testing, LAYOUT_KEYS["testing"])
+    root = resolve_in_workspace(workspace, layout.testing, "testing")
     display = workspace_relative(workspace, root)
     if root.is_file() and root.suffix.lower() == ".zip":
         return _zip_dataset(workspace, root, layout)
@@ -71,7 +70,7 @@ def discover_training_data(
     describes the folder, it is not training text), audio with a transcript is Acoustic.
     """
     layout = as_layout(settings)
-    root = resolve_in_workspace(workspace, layout.training, LAYOUT_KEYS["training"])
+    root = resolve_in_workspace(workspace, layout.training, "training")
     display = workspace_relative(workspace, root)
     needs_folder = None in (layout.language_paths, layout.pronunciation_paths,
                             layout.markdown_paths, layout.acoustic_paths)
@@ -222,16 +221,16 @@ def _explicit(
     """The configured files of a kind (when a list is given), else the discovered ones."""
     if explicit is None:
         return discovered, []
-    key = LAYOUT_KEYS[field_name]
     paths: list[Path] = []
     problems: list[Problem] = []
     for relative in explicit:
-        path = resolve_in_workspace(workspace, relative, key)
+        path = resolve_in_workspace(workspace, relative, field_name)
         if path.is_file():
             paths.append(path)
         else:
             problems.append(Problem(workspace_relative(workspace, path), None, (
-                f"is listed in {key} but does not exist; add the file or fix the list")))
+                f"is listed in the data layout's `{field_name}` but does not exist; add the "
+                "file or fix the list")))
     return paths, problems
 
 

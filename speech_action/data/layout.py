@@ -59,34 +59,35 @@ def as_layout(settings: DataLayout | LayoutSettings) -> DataLayout:
     )
 
 
-#: The input or config-file key of each layout field, to name it in settings and errors.
-LAYOUT_KEYS = {
-    "testing": "testing-data",
-    "training": "training-data",
-    "transcript_files": "transcript-files",
-    "pronunciation_file": "pronunciation-file",
-    "language_paths": "language-paths",
-    "pronunciation_paths": "pronunciation-paths",
-    "markdown_paths": "markdown-paths",
-    "acoustic_paths": "acoustic-paths",
-}
+class DataPathError(ConfigError):
+    """A layout path is empty or leads out of the workspace. `field` is the `DataLayout`
+    field and `path` the value; data names no input (`config` checks the paths it sets
+    and names those)."""
+
+    def __init__(self, message: str, *, field: str, path: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.path = path
 
 
-def resolve_in_workspace(workspace: Path, relative: str | Path, key: str) -> Path:
-    """Resolve a configured path; a path that leaves the workspace is a `ConfigError`.
+def resolve_in_workspace(workspace: Path, relative: str | Path, field: str) -> Path:
+    """Resolve the layout path `relative` of `field`; one that leaves the workspace is a
+    `DataPathError`.
 
     Symbolic links are followed before the check, so a link pointing out of the
     repository cannot smuggle other files into an upload.
     """
     root = workspace.resolve()
-    if not str(relative).strip():
-        raise ConfigError(f"{key} is empty; give a path inside the workspace", input_name=key)
+    path = str(relative)
+    if not path.strip():
+        raise DataPathError(f"the data layout's `{field}` path is empty; give a path inside "
+                            "the workspace", field=field, path=path)
     candidate = (root / relative).resolve()
     if not candidate.is_relative_to(root):
-        raise ConfigError(
-            f"{key} is {str(relative)!r}, which points outside the workspace; "
+        raise DataPathError(
+            f"the data layout's `{field}` path {path!r} points outside the workspace; "
             "give a path inside the repository",
-            input_name=key,
+            field=field, path=path,
         )
     return candidate
 

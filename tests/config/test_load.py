@@ -202,6 +202,26 @@ def test_invalid_value_names_its_input(tmp_path: Path, name: str, value: str, me
     assert str(caught.value).startswith(f"input `{name}`")
 
 
+@pytest.mark.parametrize(("name", "key"), [("testing-data", "testing"),
+                                           ("training-data", "training")])
+def test_a_data_path_linked_out_of_the_workspace_names_its_input(
+    tmp_path: Path, name: str, key: str
+) -> None:
+    # Data names only the layout field; config checks the data paths first and names the
+    # input, also when the path is set in the file's `data` section.
+    workspace, outside = tmp_path / "ws", tmp_path / "outside"
+    outside.mkdir()
+    workspace.mkdir()
+    (workspace / "linked").symlink_to(outside)
+    for inputs, read_text in (({name: "linked"}, no_file),
+                              ({}, files({"speech.yml": f"data:\n  {key}: linked\n"},
+                                         workspace.resolve()))):
+        with pytest.raises(ConfigError) as caught:
+            load_config({**BASE, **inputs}, workspace=workspace, read_text=read_text)
+        assert caught.value.input_name == name
+        assert "`linked` resolves outside the workspace" in str(caught.value)
+
+
 @pytest.mark.parametrize(
     ("endpoint", "message"),
     [

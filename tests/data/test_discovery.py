@@ -10,6 +10,7 @@ import pytest
 from speech_action.config import DataLayout as ConfigLayout
 from speech_action.data import (
     DataLayout,
+    DataPathError,
     DatasetKind,
     DataValidationError,
     discover_test_data,
@@ -93,24 +94,31 @@ def test_a_listed_file_that_does_not_exist_is_a_problem(workspace: Path) -> None
     problems = collect(workspace, layout=layout)
 
     assert [(p.file, p.line) for p in problems] == [("missing.txt", None)]
-    assert "listed in language-paths but does not exist" in problems[0].message
+    assert "listed in the data layout's `language_paths` but does not exist" in problems[0].message
 
 
-@pytest.mark.parametrize(("layout", "key"), [
-    (DataLayout(testing="../elsewhere"), "testing-data"),
-    (DataLayout(testing="/etc"), "testing-data"),
-    (DataLayout(training="training_data/../../x"), "training-data"),
-    (DataLayout(language_paths=("../secret.txt",)), "language-paths"),
+@pytest.mark.parametrize(("layout", "field", "path"), [
+    (DataLayout(testing="../elsewhere"), "testing", "../elsewhere"),
+    (DataLayout(testing="/etc"), "testing", "/etc"),
+    (DataLayout(testing=" "), "testing", " "),
+    (DataLayout(training="training_data/../../x"), "training", "training_data/../../x"),
+    (DataLayout(language_paths=("../secret.txt",)), "language_paths", "../secret.txt"),
 ])
-def test_paths_outside_the_workspace_are_config_errors(
-    workspace: Path, layout: DataLayout, key: str
+def test_paths_outside_the_workspace_name_the_layout_field_not_an_input(
+    workspace: Path, layout: DataLayout, field: str, path: str
 ) -> None:
-    with pytest.raises(ConfigError) as raised:
+    with pytest.raises(DataPathError) as raised:
         discover_test_data(workspace, layout)
         discover_training_data(workspace, layout)
 
-    assert raised.value.input_name == key
-    assert key in str(raised.value) and "outside the workspace" in str(raised.value)
+    # Data is a leaf: it names the layout field and the path; config names inputs.
+    assert (raised.value.field, raised.value.path) == (field, path)
+    assert raised.value.input_name is None
+    assert isinstance(raised.value, ConfigError)  # the edge shows it as a configuration error
+    message = str(raised.value)
+    assert f"the data layout's `{field}` path" in message
+    assert "outside the workspace" in message or "is empty" in message
+    assert "-data" not in message and "-paths" not in message
 
 
 def test_a_link_out_of_the_workspace_is_a_problem(workspace: Path, tmp_path: Path) -> None:
@@ -129,8 +137,9 @@ def test_a_linked_data_folder_out_of_the_workspace_is_a_config_error(
     (tmp_path / "other").mkdir()
     (workspace / "linked").symlink_to(tmp_path / "other")
 
-    with pytest.raises(ConfigError, match="testing-data"):
+    with pytest.raises(DataPathError, match="`testing` path 'linked' points outside") as raised:
         discover_test_data(workspace, DataLayout(testing="linked"))
+    assert raised.value.field == "testing"
 
 
 def test_missing_folders_stop_discovery(tmp_path: Path) -> None:
