@@ -11,13 +11,7 @@ Typical use by a mode::
 """
 
 from speech_action.data.discovery import discover_test_data, discover_training_data
-from speech_action.data.layout import (
-    DataLayout,
-    DataPathError,
-    LayoutSettings,
-    as_layout,
-    resolve_in_workspace,
-)
+from speech_action.data.layout import DataLayout, DataPathError, resolve_in_workspace
 from speech_action.data.model import (
     PACKAGED_TRANSCRIPT_NAME,
     DataFile,
@@ -46,13 +40,11 @@ __all__ = [
     "DataSet",
     "DataValidationError",
     "DatasetKind",
-    "LayoutSettings",
     "Limits",
     "PackagedDataset",
     "Problem",
     "TestDataSet",
     "TrainingDataSet",
-    "as_layout",
     "check_dataset",
     "content_hash",
     "discover_test_data",

@@ -15,8 +15,6 @@ from pathlib import Path
 from speech_action.data.layout import (
     AUDIO_SUFFIXES,
     DataLayout,
-    LayoutSettings,
-    as_layout,
     is_inside,
     resolve_in_workspace,
     workspace_relative,
@@ -33,9 +31,8 @@ from speech_action.data.model import (
 _IGNORED_ZIP_PREFIXES = ("__MACOSX/",)
 
 
-def discover_test_data(workspace: Path, settings: DataLayout | LayoutSettings) -> TestDataSet:
+def discover_test_data(workspace: Path, layout: DataLayout) -> TestDataSet:
     """The test dataset: a folder of audio + transcript, or a zip holding the same."""
-    layout = as_layout(settings)
     root = resolve_in_workspace(workspace, layout.testing, "testing")
     display = workspace_relative(workspace, root)
     if root.is_file() and root.suffix.lower() == ".zip":
@@ -60,16 +57,13 @@ def discover_test_data(workspace: Path, settings: DataLayout | LayoutSettings) -
     return TestDataSet(DatasetKind.ACOUSTIC, display, tuple(files), transcript, tuple(problems))
 
 
-def discover_training_data(
-    workspace: Path, settings: DataLayout | LayoutSettings
-) -> list[TrainingDataSet]:
+def discover_training_data(workspace: Path, layout: DataLayout) -> list[TrainingDataSet]:
     """The training datasets, at most one per kind, in a fixed order.
 
     In the training folder: `*.txt` are related text (Language), the pronunciation
     file is Pronunciation, `*.md` except README.md are LanguageMarkdown (a README
     describes the folder, it is not training text), audio with a transcript is Acoustic.
     """
-    layout = as_layout(settings)
     root = resolve_in_workspace(workspace, layout.training, "training")
     display = workspace_relative(workspace, root)
     needs_folder = None in (layout.language_paths, layout.pronunciation_paths,

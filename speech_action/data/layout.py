@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Protocol
 
 from speech_action.errors import ConfigError
 
@@ -34,29 +33,10 @@ class DataLayout:
     acoustic_paths: tuple[str, ...] | None = None
 
 
-class LayoutSettings(Protocol):
-    """Any object with the data settings of a `DataLayout` (no per-kind file lists)."""
-
-    @property
-    def testing(self) -> str | Path: ...
-    @property
-    def training(self) -> str | Path: ...
-    @property
-    def transcript_files(self) -> tuple[str, ...]: ...
-    @property
-    def pronunciation_file(self) -> str: ...
-
-
-def as_layout(settings: DataLayout | LayoutSettings) -> DataLayout:
-    """A `DataLayout` from settings that may not be one (they have no per-kind file lists)."""
-    if isinstance(settings, DataLayout):
-        return settings
-    return DataLayout(
-        testing=settings.testing,
-        training=settings.training,
-        transcript_files=tuple(settings.transcript_files),
-        pronunciation_file=settings.pronunciation_file,
-    )
+def as_layout(layout: DataLayout) -> DataLayout:
+    """The layout itself. Kept only until `app.mode_settings` passes `config.data` (already
+    a `DataLayout`) directly; then remove it."""
+    return layout
 
 
 class DataPathError(ConfigError):

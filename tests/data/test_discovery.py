@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from speech_action.config import DataLayout as ConfigLayout
+from speech_action.config import load_config
 from speech_action.data import (
     DataLayout,
     DataPathError,
@@ -207,15 +207,15 @@ def test_a_zip_next_to_loose_test_files_is_a_problem(workspace: Path) -> None:
     assert "1 zip(s) and 3 loose audio or transcript files" in problems[0].message
 
 
-def test_the_config_data_settings_can_be_passed_directly(workspace: Path) -> None:
+def test_the_config_data_is_passed_directly(workspace: Path) -> None:
     """The modes pass `config.data` (absolute folders already checked) as it is."""
-    settings = ConfigLayout(
-        testing=workspace / "testing_data", training=workspace / "training_data",
-        transcript_files=("trans.txt",), pronunciation_file="pronunciation.txt",
-    )
+    config = load_config({"mode": "benchmark-test", "speech-endpoint": "local"},
+                         workspace=workspace)
 
-    assert discover_test_data(workspace, settings) == discover_test_data(workspace, DataLayout())
-    assert len(discover_training_data(workspace, settings)) == 4
+    assert isinstance(config.data, DataLayout)
+    assert discover_test_data(workspace, config.data) == discover_test_data(workspace,
+                                                                            DataLayout())
+    assert len(discover_training_data(workspace, config.data)) == 4
 
 
 def test_an_encrypted_zip_member_is_a_problem(workspace: Path) -> None:
