@@ -20,7 +20,6 @@ from typing import Any
 from speech_action.blob_staging import BlobStaging, open_staging
 from speech_action.client import SpeechClient
 from speech_action.config import Config, load_config, secret_inputs
-from speech_action.data.layout import as_layout
 from speech_action.errors import SpeechActionError
 from speech_action.github.context import GitHubContext
 from speech_action.github.workflow import Workflow
@@ -111,7 +110,7 @@ def _run(config: Config, request: RunRequest, workflow: Workflow) -> ModeOutcome
 def mode_settings(config: Config) -> ModeSettings:
     """The part of the configuration the modes use: no secrets, no connection details."""
     return ModeSettings(
-        locale=config.locale, api_version=config.api_version, data=as_layout(config.data),
+        locale=config.locale, api_version=config.api_version, data=config.data,
         project=config.project, base_model=config.base_model,
         benchmark_model=config.benchmark_model, min_improvement=config.min_improvement,
         require_significance=config.require_significance,

@@ -33,12 +33,6 @@ class DataLayout:
     acoustic_paths: tuple[str, ...] | None = None
 
 
-def as_layout(layout: DataLayout) -> DataLayout:
-    """The layout itself. Kept only until `app.mode_settings` passes `config.data` (already
-    a `DataLayout`) directly; then remove it."""
-    return layout
-
-
 class DataPathError(ConfigError):
     """A layout path is empty or leads out of the workspace. `field` is the `DataLayout`
     field and `path` the value; data names no input (`config` checks the paths it sets

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from speech_action.client.errors import NoAdaptableBaseModelError
 from speech_action.data import content_hash, discover_test_data, stream_package
 from speech_action.data.layout import DataLayout
 from speech_action.errors import JobTimeoutError
@@ -149,3 +150,10 @@ def test_waits_stay_inside_the_time_budget(improving: Harness) -> None:
     with pytest.raises(JobTimeoutError, match="timeout-minutes"):
         improving.run("train-and-gate", timeout_minutes=10)
     assert improving.clock() <= 600
+
+
+def test_no_adaptable_base_model_is_a_clear_error_before_training(harness: Harness) -> None:
+    harness.service.base_models = []
+    with pytest.raises(NoAdaptableBaseModelError):
+        harness.run("train-and-gate")
+    assert harness.service.created("models") == []

@@ -32,7 +32,7 @@ from speech_action.client import (
     SpeechBaseModel,
     TranscriptionResult,
 )
-from speech_action.client.errors import SpeechServiceError
+from speech_action.client.errors import NoAdaptableBaseModelError, SpeechServiceError
 from speech_action.client.models import Entity
 from speech_action.scoring import normalize, score
 
@@ -164,6 +164,9 @@ class FakeSpeech:
         models = [SpeechBaseModel.model_validate(m) for m in self.base_models]
         adaptable = [m for m in models if m.locale == locale and m.properties.features
                      and m.properties.features.supports_adaptations_with]
+        if not adaptable:
+            raise NoAdaptableBaseModelError(f"no adaptable base model of {locale}",
+                                            locale=locale)
         return max(adaptable, key=lambda m: m.created_date_time or START)
 
     def get_base_model(self, ref: str) -> SpeechBaseModel:
