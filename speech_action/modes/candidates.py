@@ -56,7 +56,8 @@ def _newest(candidates: Sequence[StoredCandidate]) -> StoredCandidate:
 
 def _origin(candidate: StoredCandidate) -> str:
     record = candidate.record
-    return (f"{record.event} on {record.ref or 'an unknown ref'}, commit {record.commit[:7]}, "
+    where = f" on {record.ref}" if record.ref else ""
+    return (f"{record.event} run{where}, commit {record.commit[:7]}, "
             f"recorded {candidate.stored_at:%Y-%m-%d %H:%M} UTC")
 
 
