@@ -1,10 +1,19 @@
 """The pull-request comment: one WER comment per pull request, updated in place.
 
 The comment is found by the hidden marker the report starts it with (`COMMENT_MARKER`), so
-every run of the workflow edits the same comment instead of adding a new one. A pull
-request from a fork gets a read-only token: the API then answers 403 (or 404) to writes,
-which is a warning for the run, not a failure. The token is sent only to the configured
-API origin and never appears in a message.
+every run of the workflow edits the same comment instead of adding a new one. Anyone can
+type the marker into a comment, so only a comment written by the token's own identity is
+ever edited: `GET /user` names the user of a personal access token; the workflow's
+`GITHUB_TOKEN` is a GitHub App installation token, for which GitHub answers that call with
+403 "Resource not accessible by integration", and whose comments are written by
+`github-actions[bot]` (a `Bot`). Another GitHub App's installation token gets the same 403
+but writes as `<app>[bot]`, which GitHub gives no way to learn before writing: its earlier
+comments are not recognised and each run creates a new one (fail safe: never edit a comment
+that may be someone else's).
+
+A pull request from a fork gets a read-only token: the API then answers 403 (or 404) to
+writes, which is a warning for the run, not a failure. The token is sent only to the
+configured API origin and never appears in a message.
 """
 
 from __future__ import annotations
@@ -22,6 +31,9 @@ from speech_action.github.limits import COMMENT_MAX_CHARS
 from speech_action.report.markdown import COMMENT_MARKER
 
 MAX_PAGES = 100
+# Who writes the comments of the workflow's `GITHUB_TOKEN` (GitHub docs, "Automatic token
+# authentication": the token is an installation access token of the GitHub Actions app).
+ACTIONS_BOT_LOGIN = "github-actions[bot]"
 TIMEOUT_S = 30.0
 _TRUNCATION_NOTE = "\n\n… (truncated: the full report is in the job summary)"
 
@@ -80,12 +92,28 @@ def upsert_pr_comment(
 
 
 def _upsert(api: _Api, pr_number: int, text: str, where: str) -> CommentResult:
-    existing = api.find_comment(pr_number, where)
+    existing = api.find_comment(pr_number, api.identity(where), where)
     if isinstance(existing, CommentResult):
         return existing
     if existing is None:
         return api.write("POST", f"{api.repo_url}/issues/{pr_number}/comments", text, where)
     return api.write("PATCH", f"{api.repo_url}/issues/comments/{existing}", text, where)
+
+
+def _written_by(comment: Mapping[str, Any], login: str) -> bool:
+    """Whether `login` wrote `comment` (REST issue comments: `user.login`, `user.type`)."""
+    user = comment.get("user")
+    if not isinstance(user, Mapping) or user.get("login") != login:
+        return False
+    # A `[bot]` login is an app's, never a person's: it must be typed `Bot` as well.
+    return not login.endswith("[bot]") or user.get("type") == "Bot"
+
+
+def _comment_id(comment: Mapping[str, Any], where: str) -> int:
+    number = comment.get("id")
+    if isinstance(number, bool) or not isinstance(number, int) or number <= 0:
+        raise GitHubError(f"{where}: a listed comment has no usable `id` ({number!r})")
+    return number
 
 
 def _no_permission(where: str, status: int) -> CommentResult:
@@ -113,8 +141,24 @@ class _Api:
     def close(self) -> None:
         self._session.close()
 
-    def find_comment(self, pr_number: int, where: str) -> int | CommentResult | None:
-        """The id of the first comment carrying the marker; a result if not allowed."""
+    def identity(self, where: str) -> str:
+        """The login the token writes comments as (REST "Get the authenticated user")."""
+        answer = self._send("GET", f"{self.base}/user", where)
+        if answer.status_code == 403:
+            # An installation token may not read /user ("Resource not accessible by
+            # integration"); the workflow's GITHUB_TOKEN is one and writes as the Actions bot.
+            return ACTIONS_BOT_LOGIN
+        self._check(answer, "learn whose token comments on", where)
+        login = self._json(answer, where).get("login")
+        if not isinstance(login, str) or not login:
+            raise GitHubError(f"{where}: GET /user answered without a `login`; cannot tell "
+                              "which comments are this token's own")
+        return login
+
+    def find_comment(self, pr_number: int, login: str,
+                     where: str) -> int | CommentResult | None:
+        """The id of the first comment by `login` carrying the marker; a result if not
+        allowed. A marker in anyone else's comment is ignored: it is not ours to edit."""
         url: str | None = f"{self.repo_url}/issues/{pr_number}/comments?per_page=100"
         for _ in range(MAX_PAGES):
             if url is None:
@@ -124,8 +168,9 @@ class _Api:
                 return _no_permission(where, 403)
             self._check(answer, "list the comments of", where)
             for comment in self._json_list(answer, where):
-                if COMMENT_MARKER in str(comment.get("body") or ""):
-                    return int(comment["id"])
+                if _written_by(comment, login) and COMMENT_MARKER in str(comment.get("body")
+                                                                        or ""):
+                    return _comment_id(comment, where)
             url = self._next_page(answer)
         raise GitHubError(f"{where}: more than {MAX_PAGES} pages of comments; giving up")
 

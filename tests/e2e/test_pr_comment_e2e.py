@@ -3,7 +3,10 @@ against the local service and a local stand-in of the GitHub API.
 
 Two runs leave exactly one comment, updated in place; the summary and the comment show both
 WERs, the S/D/I counts and the utterances that changed; a fork's read-only token gets a
-warning and the step still passes; the token never shows.
+warning and the step still passes; the token never shows. Another user's comment carrying
+the marker is never edited: the workflow token's comments are `github-actions[bot]`'s
+(GitHub docs, "Automatic token authentication"; `GET /user` answers such an installation
+token 403).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from typing import Any
 
 from speech_action.report import COMMENT_MARKER as MARKER
 from tests.e2e.conftest import SPEECH_KEY, RecordingService
-from tests.support.github_api import FakeGitHub, running_github_api
+from tests.support.github_api import ACTIONS_BOT, FakeGitHub, running_github_api
 from tests.support.runner import ActionRun, run_action
 
 TOKEN = "ghs_e2eCommentToken4f1d2c3b4a5968778695a4b3"
@@ -74,11 +77,15 @@ def test_two_runs_leave_one_updated_comment(speech_service: RecordingService,
         for number in range(3):
             github.state.add(REPOSITORY, PR_NUMBER, f"looks good {number}")
         github.state.add(REPOSITORY, PR_NUMBER + 1, "another pull request")
+        # A participant plants the hidden marker: the action must not adopt that comment.
+        planted = github.state.add(REPOSITORY, PR_NUMBER, f"{MARKER}\nWER 0 %, merge me",
+                                   user="mallory")
         benchmark = _run("benchmark-test", speech_service, workspace, tmp_path / "s1", github)
         assert "WER comment created" in benchmark.stdout
         first = _run("train-and-gate", speech_service, workspace, tmp_path / "s2", github)
 
-        ours = [c for c in github.state.on(REPOSITORY, PR_NUMBER) if MARKER in c.body]
+        ours = [c for c in github.state.on(REPOSITORY, PR_NUMBER)
+                if MARKER in c.body and c.user == ACTIONS_BOT]
         assert len(ours) == 1
         comment_id, first_body = ours[0].id, ours[0].body
         assert f"WER comment updated: https://github.com/{REPOSITORY}/pull/{PR_NUMBER}" \
@@ -92,9 +99,11 @@ def test_two_runs_leave_one_updated_comment(speech_service: RecordingService,
         with (workspace / "training_data" / "plain_text.txt").open("a", encoding="utf-8") as f:
             f.write("GoDrive opens a new branch near the Sharjah Aquarium.\n")
         second = _run("train-and-gate", speech_service, workspace, tmp_path / "s3", github)
-        ours = [c for c in github.state.on(REPOSITORY, PR_NUMBER) if MARKER in c.body]
+        ours = [c for c in github.state.on(REPOSITORY, PR_NUMBER)
+                if MARKER in c.body and c.user == ACTIONS_BOT]
         assert [c.id for c in ours] == [comment_id]
-        assert len(github.state.on(REPOSITORY, PR_NUMBER)) == 4
+        assert len(github.state.on(REPOSITORY, PR_NUMBER)) == 5
+        assert planted.body == f"{MARKER}\nWER 0 %, merge me"
         assert github.state.on(REPOSITORY, PR_NUMBER + 1)[0].body == "another pull request"
         assert second.outputs["model-id"] != first.outputs["model-id"]
         assert second.outputs["model-id"] in ours[0].body
@@ -105,7 +114,9 @@ def test_two_runs_leave_one_updated_comment(speech_service: RecordingService,
         methods = [method for method, _ in github.state.requests]
         # benchmark-test on a pull request comments too; both trainings edit that comment.
         assert methods.count("POST") == 1 and methods.count("PATCH") == 2
-        assert all(path.startswith(f"/repos/{REPOSITORY}/issues/")
+        assert f"/repos/{REPOSITORY}/issues/comments/{planted.id}" not in {
+            path for _, path in github.state.requests}
+        assert all(path.startswith(f"/repos/{REPOSITORY}/issues/") or path == "/user"
                    for _, path in github.state.requests)
 
 

@@ -1,4 +1,12 @@
-"""The PR comment against a local stand-in of the GitHub API (real HTTP on 127.0.0.1)."""
+"""The PR comment against a local stand-in of the GitHub API (real HTTP on 127.0.0.1).
+
+GitHub behaviour the tests rely on: REST "Get the authenticated user" (`GET /user`) names
+a personal access token's user and answers an installation token (the workflow's
+`GITHUB_TOKEN`, GitHub docs "Automatic token authentication") with 403 "Resource not
+accessible by integration" (seen in actions/create-github-app-token#258; the reference page
+does not say it); REST "List issue comments" gives each comment's `user.login` and
+`user.type`; the `GITHUB_TOKEN` writes as `github-actions[bot]`, typed `Bot`.
+"""
 
 from __future__ import annotations
 
@@ -16,12 +24,16 @@ from speech_action.github.pr_comment import (
 )
 from speech_action.report import COMMENT_MARKER
 from tests.support.azurite import free_port
-from tests.support.github_api import running_github_api
+from tests.support.github_api import ACTIONS_BOT, running_github_api
 
 TOKEN = "ghs_16C7e42F292c6912E7710c838347Ae178B4a"
 REPO = "contoso/speech-data"
 REPORT_1 = "## WER report\n\n| model | WER |\n|---|---|\n| benchmark | 12.50 |\n| new | 10.00 |"
 REPORT_2 = "## WER report\n\n| model | WER |\n|---|---|\n| benchmark | 12.50 |\n| new | 9.75 |"
+PAT = "ghp_PersonalAccessToken0000000000000001"
+FORBIDDEN_USER = {"message": "Resource not accessible by integration",
+                  "documentation_url": "https://docs.github.com/rest/users/users"
+                                       "#get-the-authenticated-user"}
 
 
 def test_two_upserts_leave_one_comment_with_the_second_body() -> None:
@@ -46,15 +58,79 @@ def test_the_marker_comment_is_found_on_a_later_page() -> None:
     with running_github_api(TOKEN, max_per_page=2) as github:
         for n in range(5):
             github.state.add(REPO, 3, f"discussion {n}", user="reviewer")
-        mine = github.state.add(REPO, 3, f"{COMMENT_MARKER}\nold report")
+        mine = github.state.add(REPO, 3, f"{COMMENT_MARKER}\nold report", user=ACTIONS_BOT)
         result = upsert_pr_comment(github.url, REPO, 3, REPORT_2, TOKEN)
         assert result.action == "updated"
         assert mine.body == f"{COMMENT_MARKER}\n{REPORT_2}"
-        gets = [path for method, path in github.state.requests if method == "GET"]
+        assert github.state.requests[0] == ("GET", "/user")
+        gets = [path for method, path in github.state.requests
+                if method == "GET" and path != "/user"]
         assert gets[0] == f"/repos/{REPO}/issues/3/comments?per_page=100"
         assert gets[-1].endswith("page=3")
         assert len(gets) == 3
         assert ("PATCH", f"/repos/{REPO}/issues/comments/{mine.id}") in github.state.requests
+
+
+def test_another_users_comment_with_the_marker_is_left_alone_for_the_actions_token() -> None:
+    """GITHUB_TOKEN: GET /user is 403 for an installation token, so ours are the
+    `github-actions[bot]` comments; a reviewer's comment quoting the marker is not ours."""
+    with running_github_api(TOKEN) as github:
+        planted = github.state.add(REPO, 7, f"{COMMENT_MARKER}\nmerge me, the WER is fine",
+                                   user="mallory")
+        impostor = github.state.add(REPO, 7, f"{COMMENT_MARKER}\nnot a bot",
+                                    user="evil[bot]")
+        result = upsert_pr_comment(github.url, REPO, 7, REPORT_1, TOKEN)
+        assert result.action == "created"
+        assert planted.body.endswith("merge me, the WER is fine")
+        assert impostor.body.endswith("not a bot")
+        assert not any(method == "PATCH" for method, _ in github.state.requests)
+        ours = [c for c in github.state.on(REPO, 7) if c.user == ACTIONS_BOT]
+        assert len(ours) == 1 and ours[0].body == f"{COMMENT_MARKER}\n{REPORT_1}"
+        # The next run finds that comment, its own, and edits it in place.
+        again = upsert_pr_comment(github.url, REPO, 7, REPORT_2, TOKEN)
+        assert again.action == "updated" and again.url == result.url
+        assert ours[0].body == f"{COMMENT_MARKER}\n{REPORT_2}"
+        assert planted.body.endswith("merge me, the WER is fine")
+
+
+def test_a_personal_access_token_edits_only_its_users_comment() -> None:
+    """A PAT: GET /user names the login; the bot's marker comment is not this token's."""
+    with running_github_api(TOKEN, users={PAT: "octocat"}) as github:
+        bots = github.state.add(REPO, 9, f"{COMMENT_MARKER}\nby the workflow token",
+                                user=ACTIONS_BOT)
+        other = github.state.add(REPO, 9, f"{COMMENT_MARKER}\nby someone", user="mallory")
+        mine = github.state.add(REPO, 9, f"{COMMENT_MARKER}\nold report", user="octocat")
+        result = upsert_pr_comment(github.url, REPO, 9, REPORT_2, PAT)
+        assert result.action == "updated"
+        assert mine.body == f"{COMMENT_MARKER}\n{REPORT_2}"
+        assert bots.body.endswith("by the workflow token")
+        assert other.body.endswith("by someone")
+        created = upsert_pr_comment(github.url, REPO, 10, REPORT_1, PAT)
+        assert created.action == "created"
+        assert [c.user for c in github.state.on(REPO, 10)] == ["octocat"]
+
+
+def test_a_bot_login_not_typed_bot_is_not_ours() -> None:
+    session = requests.Session()
+    listed = [{"id": 11, "body": f"{COMMENT_MARKER}\nx",
+               "user": {"login": ACTIONS_BOT, "type": "User"}}]
+    with requests_mock.Mocker(session=session) as mock:
+        mock.get("http://gh.test/user", status_code=403, json=FORBIDDEN_USER)
+        mock.get(f"http://gh.test/repos/{REPO}/issues/5/comments?per_page=100", json=listed)
+        mock.post(f"http://gh.test/repos/{REPO}/issues/5/comments", status_code=201,
+                  json={"id": 12, "html_url": "https://github.com/x/y/pull/5#issuecomment-12"})
+        result = upsert_pr_comment("http://gh.test", REPO, 5, REPORT_1, TOKEN, session=session)
+        assert result.action == "created"
+        assert [req.method for req in mock.request_history] == ["GET", "GET", "POST"]
+
+
+def test_a_user_answer_without_login_is_refused() -> None:
+    session = requests.Session()
+    with requests_mock.Mocker(session=session) as mock:
+        mock.get("http://gh.test/user", json={"id": 3})
+        with pytest.raises(GitHubError, match="without a `login`"):
+            upsert_pr_comment("http://gh.test", REPO, 5, REPORT_1, PAT, session=session)
+        assert len(mock.request_history) == 1
 
 
 def test_a_read_only_token_gives_a_warning_not_an_error() -> None:
@@ -97,6 +173,7 @@ def test_no_token_skips_with_a_warning() -> None:
 def test_a_server_error_names_the_pull_request_and_status() -> None:
     session = requests.Session()
     with requests_mock.Mocker(session=session) as mock:
+        mock.get("http://gh.test/user", status_code=403, json=FORBIDDEN_USER)
         mock.get(f"http://gh.test/repos/{REPO}/issues/5/comments?per_page=100", json=[])
         mock.post(f"http://gh.test/repos/{REPO}/issues/5/comments", status_code=502,
                   reason="Bad Gateway", text=f"<html>upstream error {TOKEN}</html>")
@@ -111,6 +188,7 @@ def test_a_server_error_names_the_pull_request_and_status() -> None:
 def test_the_token_is_not_sent_to_a_next_link_on_another_host() -> None:
     session = requests.Session()
     with requests_mock.Mocker(session=session) as mock:
+        mock.get("http://gh.test/user", status_code=403, json=FORBIDDEN_USER)
         mock.get(f"http://gh.test/repos/{REPO}/issues/5/comments?per_page=100", json=[],
                  headers={"Link": '<http://evil.test/steal?page=2>; rel="next"'})
         with pytest.raises(GitHubError, match=r"refusing to send the token to evil\.test"):

@@ -1,8 +1,14 @@
 """A local stand-in for the GitHub REST API's issue comments, on 127.0.0.1.
 
-It keeps comments in memory, answers the three calls the action makes (list with
+It keeps comments in memory, answers the calls the action makes (`GET /user`, list with
 `Link: rel="next"` pagination, create, update), enforces the bearer token and the
 headers, and can play a read-only token (fork pull requests) that gets 403 on writes.
+
+Each token has an identity, as on GitHub: a token listed in `users` is a personal access
+token of that login (`GET /user` names it, its comments are the user's); every other token
+plays an installation token like the workflow's `GITHUB_TOKEN`: `GET /user` answers 403
+"Resource not accessible by integration" and its comments are written by
+`github-actions[bot]`, typed `Bot`.
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from urllib.parse import parse_qs, urlsplit
 
 _LIST_OR_CREATE = re.compile(r"^/repos/([^/]+/[^/]+)/issues/(\d+)/comments$")
 _UPDATE = re.compile(r"^/repos/([^/]+/[^/]+)/issues/comments/(\d+)$")
+ACTIONS_BOT = "github-actions[bot]"
 
 
 @dataclass
@@ -27,13 +34,18 @@ class Comment:
     repository: str
     issue: int
     body: str
-    user: str = "github-actions[bot]"
+    user: str = ACTIONS_BOT
+
+    @property
+    def user_type(self) -> str:
+        return "Bot" if self.user.endswith("[bot]") else "User"
 
 
 @dataclass
 class GitHubState:
     token: str
     read_only_tokens: set[str] = field(default_factory=set)
+    users: dict[str, str] = field(default_factory=dict)  # personal access token -> login
     comments: list[Comment] = field(default_factory=list)
     requests: list[tuple[str, str]] = field(default_factory=list)  # (method, path?query)
     next_id: int = 1000
@@ -45,6 +57,10 @@ class GitHubState:
             comment = Comment(self.next_id, repository, issue, body, user)
             self.comments.append(comment)
             return comment
+
+    def login_of(self, token: str) -> str:
+        """Who comments written with `token` are by."""
+        return self.users.get(token, ACTIONS_BOT)
 
     def on(self, repository: str, issue: int) -> list[Comment]:
         return [c for c in self.comments if (c.repository, c.issue) == (repository, issue)]
@@ -61,7 +77,7 @@ def _as_json(comment: Comment, base: str) -> dict[str, Any]:
     return {
         "id": comment.id,
         "body": comment.body,
-        "user": {"login": comment.user},
+        "user": {"login": comment.user, "type": comment.user_type},
         "url": f"{base}/repos/{owner_repo}/issues/comments/{comment.id}",
         "html_url": f"https://github.com/{owner_repo}/pull/{comment.issue}"
                     f"#issuecomment-{comment.id}",
@@ -90,14 +106,16 @@ class _Handler(BaseHTTPRequestHandler):
         if token is None:
             return
         parts = urlsplit(self.path)
-        if method != "GET" and token in state.read_only_tokens:
+        if method == "GET" and parts.path == "/user":
+            self._user(token)
+        elif method != "GET" and token in state.read_only_tokens:
             self._reply(403, {"message": "Resource not accessible by integration"})
         elif method in ("GET", "POST") and (match := _LIST_OR_CREATE.match(parts.path)):
             issue = int(match.group(2))
             if method == "GET":
                 self._list(match.group(1), issue, parse_qs(parts.query))
             else:
-                self._create(match.group(1), issue)
+                self._create(match.group(1), issue, state.login_of(token))
         elif method == "PATCH" and (match := _UPDATE.match(parts.path)):
             self._update(match.group(1), int(match.group(2)))
         else:
@@ -111,10 +129,23 @@ class _Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ")
         state = self.server.state
-        if not auth.startswith("Bearer ") or token not in {state.token, *state.read_only_tokens}:
+        known = {state.token, *state.read_only_tokens, *state.users}
+        if not auth.startswith("Bearer ") or token not in known:
             self._reply(401, {"message": "Bad credentials"})
             return None
         return token
+
+    def _user(self, token: str) -> None:
+        """REST "Get the authenticated user": installation tokens may not call it."""
+        login = self.server.state.users.get(token)
+        if login is None:
+            self._reply(403, {
+                "message": "Resource not accessible by integration",
+                "documentation_url": "https://docs.github.com/rest/users/users"
+                                     "#get-the-authenticated-user",
+                "status": "403"})
+        else:
+            self._reply(200, {"login": login, "id": 1, "type": "User"})
 
     def _list(self, repository: str, issue: int, query: dict[str, list[str]]) -> None:
         per_page = min(int(query.get("per_page", ["30"])[0]), self.server.max_per_page)
@@ -128,13 +159,15 @@ class _Handler(BaseHTTPRequestHandler):
                                ' rel="next"')
         self._reply(200, [_as_json(c, self.server.base) for c in chunk], headers)
 
-    def _create(self, repository: str, issue: int) -> None:
-        comment = self.server.state.add(repository, issue, self._body(), "github-actions[bot]")
+    def _create(self, repository: str, issue: int, login: str) -> None:
+        comment = self.server.state.add(repository, issue, self._body(), login)
         self._reply(201, _as_json(comment, self.server.base))
 
     def _update(self, repository: str, comment_id: int) -> None:
         for comment in self.server.state.comments:
             if comment.id == comment_id and comment.repository == repository:
+                # Like GitHub for a token that may write to the repository: anyone's
+                # comment can be edited, so the action must choose the comment itself.
                 comment.body = self._body()
                 self._reply(200, _as_json(comment, self.server.base))
                 return
@@ -167,10 +200,13 @@ class _Server(ThreadingHTTPServer):
 
 @contextmanager
 def running_github_api(token: str, *, read_only_tokens: set[str] | None = None,
+                       users: dict[str, str] | None = None,
                        max_per_page: int = 100) -> Iterator[FakeGitHub]:
-    """Serve the stand-in API until the block ends; `max_per_page` caps page sizes
+    """Serve the stand-in API until the block ends; `users` maps personal access tokens to
+    their logins (other tokens play installation tokens); `max_per_page` caps page sizes
     (lower it to exercise pagination with few comments)."""
-    state = GitHubState(token=token, read_only_tokens=set(read_only_tokens or ()))
+    state = GitHubState(token=token, read_only_tokens=set(read_only_tokens or ()),
+                        users=dict(users or {}))
     server = _Server(state, max_per_page)
     # A short poll interval so that shutdown() returns quickly at the end of each test.
     thread = threading.Thread(target=server.serve_forever, args=(0.02,), daemon=True)
