@@ -224,7 +224,9 @@ class ClientCore:
         return None
 
     def download(self, url: str) -> bytes:
-        """Content of a file URL; the key is sent only to the Speech endpoint's own host."""
+        """Content of a file URL. The key goes only to the endpoint's own origin and never
+        along a redirect; a link elsewhere (a SAS URL in Blob) is fetched without it and may
+        redirect (see transport)."""
         return self.request("GET", url).content
 
     # ---- the run's budget ----------------------------------------------------------------

@@ -14,7 +14,7 @@ from speech_action.config.inputs import (
     inputs_from_env,
     secret_inputs,
 )
-from speech_action.config.load import ConfigErrors, load_config
+from speech_action.config.load import ConfigErrors, ConfigFileError, load_config
 from speech_action.config.model import Config, DataLayout
 from speech_action.errors import ConfigError
 from speech_action.run_mode import Mode
@@ -25,6 +25,7 @@ __all__ = [
     "Config",
     "ConfigError",
     "ConfigErrors",
+    "ConfigFileError",
     "DataLayout",
     "InputSpec",
     "MinImprovement",

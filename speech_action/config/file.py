@@ -28,6 +28,9 @@ class RawSetting:
 
     value: str
     where: str
+    file: str | None = None
+    """The config file it came from (as named, workspace-relative); None for an input."""
+    line: int | None = None
 
 
 @dataclass
@@ -55,9 +58,9 @@ def read_config_file(text: str, label: str, known: Collection[str]) -> FileSetti
         return settings
     problems: list[str] = []
     try:
-        for key, node, where in _pairs(root, label):
+        for key, node, where, line in _pairs(root, label):
             try:
-                _read_key(key, node, where, label, known, settings)
+                _read_key(key, node, (where, line), label, known, settings)
             except _Problem as problem:
                 problems.append(str(problem))
     except _Problem as problem:
@@ -67,15 +70,16 @@ def read_config_file(text: str, label: str, known: Collection[str]) -> FileSetti
     return settings
 
 
-def _read_key(
-    key: str, node: yaml.Node, where: str, label: str, known: Collection[str], into: FileSettings
-) -> None:
+def _read_key(key: str, node: yaml.Node, at: tuple[str, int], label: str,
+              known: Collection[str], into: FileSettings) -> None:
+    where, line = at
     if key == "data":
         _read_data(node, label, into)
     elif key == "upload":
         _read_upload(node, label, into)
     elif key in known:
-        into.values[key] = RawSetting(_scalar(node, key, where), f"`{key}` in {where}")
+        into.values[key] = RawSetting(_scalar(node, key, where), f"`{key}` in {where}", label,
+                                      line)
     else:
         raise _Problem(
             f"{where}: unknown setting `{key}`; the file takes the action's inputs "
@@ -95,18 +99,19 @@ def _compose(text: str, label: str) -> yaml.Node | None:
         ) from None
 
 
-def _pairs(node: yaml.Node, label: str) -> Iterator[tuple[str, yaml.Node, str]]:
-    """(key, value node, location) of a mapping node; a problem for anything else."""
+def _pairs(node: yaml.Node, label: str) -> Iterator[tuple[str, yaml.Node, str, int]]:
+    """(key, value node, location, line) of a mapping node; a problem for anything else."""
     if not isinstance(node, yaml.MappingNode):
         line = node.start_mark.line + 1
         raise _Problem(f"{label} line {line}: expected a mapping of `setting: value` lines")
     seen: set[str] = set()
     for key_node, value_node in node.value:
-        key, where = str(key_node.value), f"{label} line {key_node.start_mark.line + 1}"
+        key, line = str(key_node.value), key_node.start_mark.line + 1
+        where = f"{label} line {line}"
         if key in seen:
             raise _Problem(f"{where}: `{key}` is set twice; keep one")
         seen.add(key)
-        yield key, value_node, where
+        yield key, value_node, where, line
 
 
 def _scalar(node: yaml.Node, key: str, where: str) -> str:
@@ -116,12 +121,13 @@ def _scalar(node: yaml.Node, key: str, where: str) -> str:
 
 
 def _read_data(node: yaml.Node, label: str, into: FileSettings) -> None:
-    for key, value, where in _pairs(node, label):
+    for key, value, where, line in _pairs(node, label):
         if key in DATA_KEYS:
             name = DATA_KEYS[key]
             if name in into.values:
                 raise _Problem(f"{where}: `data.{key}` repeats the top-level `{name}`; keep one")
-            into.values[name] = RawSetting(_scalar(value, key, where), f"`data.{key}` in {where}")
+            into.values[name] = RawSetting(_scalar(value, key, where), f"`data.{key}` in {where}",
+                                           label, line)
         elif key == TRANSCRIPT_FILES:
             items = value.value if isinstance(value, yaml.SequenceNode) else [value]
             names = tuple(_scalar(item, key, where) for item in items)
@@ -136,7 +142,7 @@ def _read_data(node: yaml.Node, label: str, into: FileSettings) -> None:
 
 
 def _read_upload(node: yaml.Node, label: str, into: FileSettings) -> None:
-    for key, value, where in _pairs(node, label):
+    for key, value, where, _ in _pairs(node, label):
         if key not in UPLOAD_KEYS:
             known = ", ".join(f"`{k}`" for k in UPLOAD_KEYS)
             raise _Problem(f"{where}: unknown `upload` key `{key}`; known: {known}")

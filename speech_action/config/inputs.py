@@ -7,9 +7,20 @@ tests/action/test_metadata.py checks that action.yml and the README's inputs tab
 exactly what `INPUTS` says. Adding an input: one line here, a `Config` field, then
 action.yml and the README as the test prints them.
 
-On the runner, action.yml defaults arrive as real `INPUT_*` values, indistinguishable from
-values the workflow set; `inputs_from_env` therefore drops values equal to the declared
-default, so that the YAML file can still set them.
+Given or not given: the runner sets an `INPUT_*` variable for every input action.yml
+declares, to the workflow's value or else to action.yml's default (`""` without one), so a
+value equal to a default cannot be told from a default by its value. The rule, fail safe:
+every non-empty `INPUT_*` is an input the workflow gave, and it wins over `speech.yml`, even
+when it equals the default (a workflow's `logging-enabled: false` is never overridden by a
+pull request's file). So that the file can still set the others, action.yml declares the
+default `""` for every input the file may set (`runner_default`); the real default
+(`default`, shown in the README) is applied by `load` when neither the workflow nor the file
+gives a value. Only `github-token` keeps an action.yml default: an expression only the
+runner can evaluate, and a secret the file may not set anyway.
+
+`connection` marks the settings that decide where credentials go (endpoint, region,
+api-version, storage); `load` accepts them from the file only for an Azure Speech endpoint
+or `local`.
 """
 
 from __future__ import annotations
@@ -48,15 +59,35 @@ class InputSpec:
     """A path inside the workspace (parsed with the workspace, so `parse` is None)."""
     secret: bool = False
     required: bool = False
+    connection: bool = False
+    """Decides where credentials go: from `speech.yml` only for Azure Speech hosts or local."""
 
     @property
     def field(self) -> str:
         """The `Config` field that holds the parsed value."""
         return self.name.replace("-", "_")
 
+    @property
+    def runner_default(self) -> str | None:
+        """action.yml's `default:`: `""` for every input `speech.yml` may set (module
+        docstring); the default itself is applied in code. None for a required input."""
+        if self.required:
+            return None
+        return self.default if self.name in _RUNNER_EVALUATED else ""
+
+    @property
+    def action_yml_description(self) -> str:
+        """The description in action.yml, which also states the default applied in code."""
+        if self.default and self.runner_default != self.default:
+            return f"{self.description} Default: `{self.default}`."
+        return self.description
+
     def parser(self, workspace: Path) -> Parser | None:
         """How the value is read; None for `config`, which names the file read first."""
         return inside_workspace(workspace) if self.path else self.parse
+
+
+_RUNNER_EVALUATED = frozenset({"github-token"})  # `${{ github.token }}`: only the runner knows it
 
 
 def _spec(name: str, default: str | None, description: str, parse: Parser | None = None,
@@ -76,12 +107,12 @@ INPUTS: tuple[InputSpec, ...] = (
           "`speech-endpoint: local`.", values.secret, secret=True),
     _spec("speech-region", "", "Region of the Speech resource, e.g. `eastus`; gives "
           "`https://{region}.api.cognitive.microsoft.com`. One of `speech-region` or "
-          "`speech-endpoint` is required.", values.region),
+          "`speech-endpoint` is required.", values.region, connection=True),
     _spec("speech-endpoint", "", "The resource's endpoint URL (custom subdomain, sovereign "
           "cloud, any compatible service), or `local` to run the embedded offline engine.",
-          values.endpoint),
+          values.endpoint, connection=True),
     _spec("api-version", DEFAULT_API_VERSION, "Speech to text REST API version: "
-          f"{_either(list(VERSIONS))}.", values.api_version),
+          f"{_either(list(VERSIONS))}.", values.api_version, connection=True),
     _spec("locale", "en-US", "Locale of datasets, models and endpoint.", values.locale),
     _spec("project", "", "Custom Speech project display name; found or created where the API "
           "version has projects, and every entity is linked to it.", values.text),
@@ -103,9 +134,9 @@ INPUTS: tuple[InputSpec, ...] = (
           "(paired test over utterances, 95 %).", values.boolean),
     _spec("storage-connection-string", "", "Azure Blob connection string (secret): benchmark "
           "records and test results go to a container.", values.connection_string,
-          secret=True),
+          secret=True, connection=True),
     _spec("storage-container", "speech-benchmarks", "Blob container for records.",
-          values.container),
+          values.container, connection=True),
     _spec("records-dir", ".speech-records", "Without a connection string, records go to this "
           "folder of the workspace (persist it with a cache, an artifact or a commit).",
           path=True),
@@ -136,16 +167,15 @@ _CLI_ENV = {"SPEECH_KEY": "speech-key", "SPEECH_REGION": "speech-region",
 def inputs_from_env(env: Mapping[str, str]) -> dict[str, str]:
     """The action's inputs from `INPUT_<NAME>` variables (hyphens kept, or underscores).
 
-    Values are stripped (as the toolkit's `getInput`); `""` and action.yml's own default
-    value count as unset (see the module docstring).
+    Values are stripped (as the toolkit's `getInput`); `""` is unset, and every other value
+    is given, even one equal to the default (see the module docstring).
     """
     inputs: dict[str, str] = {}
     for spec in INPUTS:
         upper = spec.name.upper()
         value = env.get(f"INPUT_{upper}") or env.get(f"INPUT_{upper.replace('-', '_')}") or ""
-        value = value.strip()
-        if value and value != spec.default:
-            inputs[spec.name] = value
+        if value.strip():
+            inputs[spec.name] = value.strip()
     return inputs
 
 

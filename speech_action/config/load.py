@@ -17,6 +17,12 @@ data:
 
 Every YAML scalar is read as text (`yes` is not a boolean, `2024-11-15` is not a date) and
 parsed by the same rules as the inputs. Unknown keys are errors naming the file and line.
+
+A pull request controls the file, so the file may not decide where credentials go: secrets
+in it are refused, and connection settings (`InputSpec.connection`: endpoint, region,
+api-version, storage) are taken from it only when the run's endpoint is an Azure Speech host
+or `local` (`values.is_azure_speech_endpoint`). Anything else is refused with an error on
+the file's line that says to move the setting into the workflow.
 """
 
 from __future__ import annotations
@@ -27,11 +33,27 @@ from pathlib import Path
 from speech_action.config.file import FileSettings, RawSetting, read_config_file
 from speech_action.config.inputs import DEFAULT_CONFIG_FILE, INPUTS, SPECS
 from speech_action.config.model import Config
-from speech_action.config.values import InvalidValue, inside_workspace
+from speech_action.config.values import (
+    AZURE_SPEECH_HOST_SUFFIXES,
+    InvalidValue,
+    inside_workspace,
+    is_azure_speech_endpoint,
+)
 from speech_action.errors import ConfigError
 from speech_action.run_mode import Mode
 
-__all__ = ["ConfigErrors", "load_config"]
+__all__ = ["ConfigErrors", "ConfigFileError", "load_config"]
+
+_AZURE_HOSTS = ", ".join(f"`*{suffix}`" for suffix in AZURE_SPEECH_HOST_SUFFIXES)
+
+
+class ConfigFileError(ConfigError):
+    """A setting of the config file is refused; `file` and `line` say where it is."""
+
+    def __init__(self, message: str, *, input_name: str, file: str, line: int | None) -> None:
+        super().__init__(message, input_name=input_name)
+        self.file = file
+        self.line = line
 
 
 class ConfigErrors(ConfigError):
@@ -63,6 +85,9 @@ def load_config(
             raise ConfigError(f"unknown input `{name}`; see the action's inputs", input_name=name)
     config_file, file_settings = _load_file(given.get("config"), workspace, read_text)
     raw = _merge(given, file_settings)
+    refused = _refused_file_settings(raw)
+    if refused:  # before parsing: nothing the file may not set is even looked at
+        raise refused[0] if len(refused) == 1 else ConfigErrors(refused)
     values, errors = _parse_all(raw, workspace)
     errors += _cross_checks(values, raw)
     if errors:
@@ -77,7 +102,6 @@ def load_config(
         config_file=config_file,
         repository=repository,
         data=_layout(fields.pop("testing_data"), fields.pop("training_data"), file_settings),
-        warnings=tuple(_secret_in_file_warnings(raw)),
     )
     if file_settings.blob_upload_from_mb is not None:
         fields["blob_upload_from_mb"] = file_settings.blob_upload_from_mb
@@ -122,13 +146,28 @@ def _read_file(path: Path) -> str:
     return path.read_text(encoding="utf-8-sig")
 
 
-def _secret_in_file_warnings(raw: Mapping[str, RawSetting]) -> list[str]:
-    return [
-        f"{raw[spec.name].where}: a secret does not belong in a committed file; store it as "
-        f"a repository secret and pass it as the input `{spec.name}`"
-        for spec in INPUTS
-        if spec.secret and spec.name in raw and not raw[spec.name].where.startswith("input ")
-    ]
+def _refused_file_settings(raw: Mapping[str, RawSetting]) -> list[ConfigError]:
+    """The file's secrets, and its connection settings unless the endpoint is trusted."""
+    errors: list[ConfigError] = []
+    endpoint = raw.get("speech-endpoint")
+    trusted = endpoint is None or is_azure_speech_endpoint(endpoint.value)
+    for spec in INPUTS:
+        setting = raw.get(spec.name)
+        if setting is None or setting.file is None:
+            continue
+        if spec.secret:
+            why = ("a secret never belongs in a file a pull request can change; store it as "
+                   "a repository secret and pass it as the input")
+        elif spec.connection and not trusted:
+            why = (f"the file may set connection settings only for an Azure Speech endpoint "
+                   f"({_AZURE_HOSTS}) or `local`, because a pull request can change it; "
+                   "move it into the workflow as the input")
+        else:
+            continue
+        errors.append(ConfigFileError(f"{setting.where}: {why} `{spec.name}` (`with:`)",
+                                      input_name=spec.name, file=setting.file,
+                                      line=setting.line))
+    return errors
 
 
 def _merge(given: Mapping[str, str], file_settings: FileSettings) -> dict[str, RawSetting]:

@@ -7,7 +7,6 @@ prefixes it with where the value came from. Secrets are never echoed.
 
 from __future__ import annotations
 
-import ipaddress
 import math
 import re
 from collections.abc import Callable
@@ -16,6 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
+from speech_action.client.transport import is_loopback_host, origin
 from speech_action.client.versions import VERSIONS
 from speech_action.records.blob import (
     StorageSettingsError,
@@ -82,13 +82,28 @@ def region(raw: str) -> str:
     return raw.lower()
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
+# Hosts of Azure Speech resources, whose endpoint `speech.yml` may name (a pull request can
+# change the file, so it may point the key only at Microsoft's own hosts): regional endpoints
+# and custom subdomains, in the public cloud and the sovereign clouds (Learn, "Speech service
+# in sovereign clouds": Azure Government `*.api.cognitive.microsoft.us`, Azure operated by
+# 21Vianet `*.api.cognitive.azure.cn`; custom subdomains `*.cognitiveservices.azure.us/.cn`).
+AZURE_SPEECH_HOST_SUFFIXES = (
+    ".api.cognitive.microsoft.com", ".cognitiveservices.azure.com",
+    ".api.cognitive.microsoft.us", ".cognitiveservices.azure.us",
+    ".api.cognitive.azure.cn", ".cognitiveservices.azure.cn",
+)
+
+
+def is_azure_speech_endpoint(raw: str) -> bool:
+    """`local`, or an https URL on the default port of an Azure Speech host."""
+    if raw.strip().lower() == "local":
         return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
+    where = origin(raw.strip())
+    if where is None or where[0] != "https" or where[2] != 443:
         return False
+    host = where[1]
+    return any(host.endswith(suffix) and len(host) > len(suffix)
+               for suffix in AZURE_SPEECH_HOST_SUFFIXES)
 
 
 def endpoint(raw: str) -> str:
@@ -107,7 +122,7 @@ def endpoint(raw: str) -> str:
             "the URL must not carry user info, a query or a fragment; give only "
             "scheme, host and path, and the key in `speech-key`"
         )
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+    if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise InvalidValue(
             f"`{raw}` uses http://, allowed only for 127.0.0.1/localhost; use https://"
         )

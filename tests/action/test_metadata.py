@@ -60,14 +60,17 @@ def _readme_input_rows() -> list[str]:
 
 
 def _action_yml_inputs() -> str:
-    """action.yml's `inputs:` block as `INPUTS` says it should read."""
+    """action.yml's `inputs:` block as `INPUTS` says it should read. Its defaults are the
+    runner's (`""` for what speech.yml may set: config/inputs.py says why); the descriptions
+    state the defaults applied in code."""
     lines = ["inputs:"]
     for spec in INPUTS:
-        lines += [f"  {spec.name}:", f"    description: {json.dumps(spec.description)}"]
+        lines += [f"  {spec.name}:",
+                  f"    description: {json.dumps(spec.action_yml_description)}"]
         if spec.required:
             lines.append("    required: true")
         else:
-            lines += ["    required: false", f"    default: {json.dumps(spec.default)}"]
+            lines += ["    required: false", f"    default: {json.dumps(spec.runner_default)}"]
     return "\n".join(lines)
 
 
@@ -119,8 +122,9 @@ def test_action_inputs_are_the_contracts() -> None:
     assert set(contract) >= PLANNED_INPUTS, "planned inputs left the contract: update the test"
     assert not PLANNED_INPUTS & set(built), "a planned input is built: move it out of PLANNED"
     assert set(contract) - PLANNED_INPUTS == set(built)
+    declared = {spec.name: spec.default for spec in INPUTS}  # action.yml's are the runner's
     for name, spec in built.items():
-        default = COMPUTED_DEFAULTS.get(name) or spec.get("default") or ""
+        default = COMPUTED_DEFAULTS.get(name) or declared[name] or ""
         written = "(required)" if spec.get("required") else f"`{default}`" if default else ""
         assert contract[name] == written, name
 

@@ -34,10 +34,26 @@ def test_empty_means_unset_and_values_are_stripped() -> None:
     assert inputs_from_env(env) == {"speech-region": "eastus"}
 
 
-def test_action_yml_defaults_count_as_unset_so_yaml_can_set_them() -> None:
-    env = {"INPUT_LOCALE": "en-US", "INPUT_CONFIG": "speech.yml", "INPUT_COMMENT": "true"}
-    assert inputs_from_env(env) == {}
-    assert inputs_from_env({"INPUT_LOCALE": "de-DE"}) == {"locale": "de-DE"}
+def test_a_value_equal_to_the_default_is_given_and_wins() -> None:
+    # The runner sets INPUT_* to the workflow's value or to action.yml's default, so a value
+    # cannot tell; every non-empty one counts as given (fail safe: the workflow wins).
+    env = {"INPUT_LOCALE": "en-US", "INPUT_LOGGING-ENABLED": "false", "INPUT_COMMENT": "true"}
+    assert inputs_from_env(env) == {"locale": "en-US", "logging-enabled": "false",
+                                    "comment": "true"}
+
+
+def test_action_yml_leaves_empty_every_default_the_file_may_set() -> None:
+    # So that "not given" reaches the container as "" and speech.yml can still set it; the
+    # real default is applied in code (and shown in the README and the description).
+    for spec in INPUTS:
+        if spec.required:
+            assert spec.runner_default is None
+        elif spec.name == "github-token":  # `${{ github.token }}`: only the runner has it
+            assert spec.runner_default == spec.default
+        else:
+            assert spec.runner_default == "", spec.name
+            if spec.default:
+                assert spec.action_yml_description.endswith(f"Default: `{spec.default}`.")
 
 
 def test_unknown_input_variables_are_ignored() -> None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from speech_action.config import Config, ConfigError, Mode, load_config
+from speech_action.config import Config, ConfigError, ConfigFileError, Mode, load_config
 
 KEY = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 
@@ -199,14 +199,24 @@ def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
     assert load(tmp_path).mode is Mode.DEPLOY
 
 
-def test_secret_in_the_file_is_a_warning_without_the_value(tmp_path: Path) -> None:
+@pytest.mark.parametrize("name", ["speech-key", "storage-connection-string", "github-token"])
+def test_a_secret_in_the_file_is_refused_on_its_line_without_the_value(tmp_path: Path,
+                                                                       name: str) -> None:
+    secret = "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=c2VjcmV0a2V5PT0="
+    write(tmp_path, f"mode: deploy\nspeech-region: eastus\n{name}: {secret}\n")
+    with pytest.raises(ConfigFileError) as caught:
+        load_config({}, workspace=tmp_path)
+    error = caught.value
+    assert str(error) == (
+        f"`{name}` in speech.yml line 3: a secret never belongs in a file a pull request can "
+        f"change; store it as a repository secret and pass it as the input `{name}` (`with:`)")
+    assert (error.file, error.line, error.input_name) == ("speech.yml", 3, name)
+    assert "c2VjcmV0a2V5PT0" not in str(error)
+
+
+def test_a_secret_given_as_input_wins_over_the_files(tmp_path: Path) -> None:
     write(tmp_path, "mode: deploy\nspeech-region: eastus\nspeech-key: abcdef0123456789\n")
-    config = load_config({}, workspace=tmp_path)
-    assert config.warnings == (
-        "`speech-key` in speech.yml line 3: a secret does not belong in a committed file; "
-        "store it as a repository secret and pass it as the input `speech-key`",
-    )
-    assert load(tmp_path).warnings == ()  # given as an input: no warning
+    assert load(tmp_path).speech_key is not None  # the input wins: the file's key is unused
 
 
 def test_blob_upload_threshold_defaults_to_100_mb(tmp_path: Path) -> None:
