@@ -4,6 +4,12 @@ Readers are tolerant (`extra="ignore"`): a newer writer may add fields without b
 an older reader. A record whose `schema_version` is higher than `SCHEMA_VERSION` was
 written by an incompatible newer version and is refused with a clear error instead of
 being half-understood.
+
+Records are validated when read, because anyone who can write the store (a pull request that
+commits `records-dir`, a hand edit, a crashed writer) controls what the next run reads: WERs
+are finite percents from 0 to `MAX_WER_PERCENT`, counts are bounded and agree with each
+other. A record that breaks these rules is an `InvalidRecordError` naming its file or blob;
+the same rules hold when a record is made, so no run stores what the next would refuse.
 """
 
 from __future__ import annotations
@@ -12,11 +18,24 @@ import json
 from datetime import UTC
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from speech_action.errors import RecordsError
 
 SCHEMA_VERSION = 1
+
+# A WER in percent is (S + D + I) / N * 100. Substitutions and deletions are reference words,
+# so together they reach at most 100 %; only insertions go beyond. 1000 % takes nine inserted
+# words for every reference word over the whole test set: no model worth gating scores
+# that, so such a number is a broken evaluation or a tampered record, and refusing it keeps
+# every difference, mean and chart axis computed from records finite and readable.
+MAX_WER_PERCENT = 1000.0
+# Word and sentence counts: a test set the service accepts (at most 10,000 files of at most
+# 2 h) holds far fewer words than this; a larger count is corrupt.
+MAX_COUNT = 10**9
+
+WerPercent = Annotated[float, Field(ge=0, le=MAX_WER_PERCENT, allow_inf_nan=False)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 
 RunKind = Literal["benchmark-test", "train-and-gate", "deploy"]
 RUN_KINDS: tuple[RunKind, ...] = ("benchmark-test", "train-and-gate", "deploy")
@@ -32,6 +51,10 @@ CANDIDATES_PREFIX = "candidates/"
 RESULTS_PREFIX = "results/"
 
 
+class InvalidRecordError(RecordsError):
+    """A stored record that cannot be used: not JSON, not the model, or absurd numbers."""
+
+
 class _Tolerant(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
@@ -45,15 +68,34 @@ class ModelRef(_Tolerant):
 
 
 class WerCounts(_Tolerant):
-    """Word error counts behind a WER, so a reader can re-derive or sum it."""
+    """Word error counts behind a WER, so a reader can re-derive or sum it.
 
-    substitutions: int = Field(ge=0)
-    deletions: int = Field(ge=0)
-    insertions: int = Field(ge=0)
-    reference_words: int = Field(ge=0)
-    hits: int | None = Field(default=None, ge=0)
-    sentences: int | None = Field(default=None, ge=0)
-    sentence_errors: int | None = Field(default=None, ge=0)
+    Every reference word is a hit, a substitution or a deletion (the alignment behind a
+    WER), and a sentence with errors is one of the sentences: counts that break this are
+    refused. The WER itself is not re-derived from them: the service computes it with its
+    own rules and the gate reads the WER the record holds.
+    """
+
+    substitutions: Count
+    deletions: Count
+    insertions: Count
+    reference_words: Count
+    hits: Count | None = None
+    sentences: Count | None = None
+    sentence_errors: Count | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> WerCounts:
+        aligned = self.substitutions + self.deletions + (self.hits or 0)
+        if aligned > self.reference_words:
+            raise ValueError(
+                f"hits + substitutions + deletions ({aligned}) exceed the reference words "
+                f"({self.reference_words}): each reference word is exactly one of them")
+        if (self.sentences is not None and self.sentence_errors is not None
+                and self.sentence_errors > self.sentences):
+            raise ValueError(f"sentence_errors ({self.sentence_errors}) exceed sentences "
+                             f"({self.sentences})")
+        return self
 
 
 class _RunStamp(_Tolerant):
@@ -81,7 +123,7 @@ class BenchmarkRecord(_RunStamp):
 
     kind: RunKind
     model: ModelRef
-    wer_percent: float = Field(ge=0)
+    wer_percent: WerPercent
     counts: WerCounts | None = None
     normalizer: str = ""
     test_data_hash: str
@@ -105,10 +147,10 @@ class RunResult(_Provenance):
 
     kind: RunKind
     model: ModelRef
-    wer_percent: float | None = Field(default=None, ge=0)
+    wer_percent: WerPercent | None = None
     counts: WerCounts | None = None
     benchmark_model: ModelRef | None = None
-    benchmark_wer_percent: float | None = Field(default=None, ge=0)
+    benchmark_wer_percent: WerPercent | None = None
     improved: bool = False
     normalizer: str = ""
     test_data_hash: str = ""
@@ -123,8 +165,8 @@ class CandidateRecord(_Provenance):
     kind: Literal["train-and-gate"] = "train-and-gate"
     model: ModelRef
     base_model: ModelRef | None = None
-    wer_percent: float = Field(ge=0)
-    benchmark_wer_percent: float | None = Field(default=None, ge=0)
+    wer_percent: WerPercent
+    benchmark_wer_percent: WerPercent | None = None
     improved: bool
     normalizer: str = ""
     test_data_hash: str
@@ -161,7 +203,7 @@ def parse_record(data: bytes, model: type[AnyRecord], where: str) -> AnyRecord:
         return model.model_validate(raw)
     except ValidationError as exc:
         problems = "; ".join(_describe_problem(err) for err in exc.errors()[:5])
-        raise RecordsError(
+        raise InvalidRecordError(
             f"{where}: not a valid {model.__name__} ({problems}); "
             "fix or delete this record so the next run can write a fresh one"
         ) from exc
@@ -169,12 +211,12 @@ def parse_record(data: bytes, model: type[AnyRecord], where: str) -> AnyRecord:
 
 def check_schema_version(version: object, where: str) -> None:
     if isinstance(version, bool) or not isinstance(version, int) or version < 1:
-        raise RecordsError(
+        raise InvalidRecordError(
             f"{where}: `schema_version` is missing or not a positive integer ({version!r}); "
             "this file was not written by speech-action: fix or delete it"
         )
     if version > SCHEMA_VERSION:
-        raise RecordsError(
+        raise InvalidRecordError(
             f"{where}: written with records schema_version {version}, but this version of "
             f"speech-action reads up to {SCHEMA_VERSION}; upgrade the action to read it"
         )
@@ -183,15 +225,21 @@ def check_schema_version(version: object, where: str) -> None:
 def _load_json_object(data: bytes, where: str) -> dict[str, Any]:
     try:
         raw = json.loads(data.decode("utf-8-sig"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise RecordsError(
-            f"{where}: not valid UTF-8 JSON ({exc}); fix or delete this record"
+    except (ValueError, RecursionError) as exc:
+        # ValueError covers bad UTF-8, bad JSON and integers too long to convert; a
+        # RecursionError, arrays nested thousands deep.
+        problem = str(exc) if isinstance(exc, ValueError) else "nested too deeply"
+        raise InvalidRecordError(
+            f"{where}: not valid UTF-8 JSON ({problem[:200]}); fix or delete this record"
         ) from exc
     if not isinstance(raw, dict):
-        raise RecordsError(f"{where}: expected a JSON object, found {type(raw).__name__}")
+        raise InvalidRecordError(
+            f"{where}: expected a JSON object, found {type(raw).__name__}; fix or delete it")
     return raw
 
 
 def _describe_problem(err: Any) -> str:
     loc = ".".join(str(part) for part in err.get("loc", ())) or "(record)"
-    return f"{loc}: {err.get('msg', 'invalid')}"
+    why = (f" (a WER is a finite percent from 0 to {MAX_WER_PERCENT:g})"
+           if loc.endswith("wer_percent") else "")
+    return f"{loc}: {err.get('msg', 'invalid')}{why}"

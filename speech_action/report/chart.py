@@ -55,10 +55,13 @@ def _label(point: HistoryPoint) -> str:
 
 
 def _axis_top(highest: float) -> float:
-    """A round top for the y axis with some headroom (6.4 -> 8, 23 -> 30)."""
-    if highest <= 0:
+    """A round top for the y axis with some headroom (6.4 -> 8, 23 -> 30); any finite
+    value gives a finite top (near the largest float, the value itself)."""
+    if not highest > 0:
         return 1
     padded = highest * 1.2
+    if not math.isfinite(padded * 10):
+        return highest
     step = 10.0 ** math.floor(math.log10(padded))
     for multiple in (1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10):
         if multiple * step >= padded:

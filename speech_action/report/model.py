@@ -58,11 +58,12 @@ class Expiry(_Frozen):
 
 
 class HistoryPoint(_Frozen):
-    """One past benchmark record, for the WER history chart."""
+    """One past benchmark record, for the WER history chart (records refuse absurd WERs;
+    a point must at least be a finite number for the chart's axis)."""
 
     time: AwareDatetime
     commit: str
-    wer_percent: float = Field(ge=0)
+    wer_percent: float = Field(ge=0, allow_inf_nan=False)
     model: str = ""
 
 

@@ -11,6 +11,8 @@ from pydantic import ValidationError
 from speech_action.errors import RecordsError
 from speech_action.records import BenchmarkRecord, CandidateRecord, RunResult
 from speech_action.records.models import (
+    MAX_WER_PERCENT,
+    InvalidRecordError,
     candidate_name,
     dump_record,
     history_name,
@@ -146,3 +148,70 @@ def test_records_written_before_ref_and_event_parse_with_empty_ones() -> None:
     assert (parsed.ref, parsed.event) == ("", "")
     old_result = parse_record(_without_provenance(result()), RunResult, "old.json")
     assert (old_result.ref, old_result.event) == ("", "")
+
+
+def _with(**changes: object) -> bytes:
+    raw = json.loads(dump_record(benchmark()))
+    raw.update(changes)
+    return json.dumps(raw).encode()  # NaN and Infinity become the JSON literals json.loads reads
+
+
+@pytest.mark.parametrize(("wer", "problem"), [
+    (1.7e308, "less than or equal to 1000"),
+    (1000.5, "less than or equal to 1000"),
+    (float("nan"), "finite number"),
+    (float("inf"), "finite number"),
+    (-0.5, "greater than or equal to 0"),
+])
+def test_an_absurd_wer_is_refused_naming_the_file(wer: float, problem: str) -> None:
+    with pytest.raises(InvalidRecordError) as caught:
+        parse_record(_with(wer_percent=wer), BenchmarkRecord, "/w/.speech-records/benchmark.json")
+    message = str(caught.value)
+    assert message.startswith("/w/.speech-records/benchmark.json: not a valid BenchmarkRecord")
+    assert problem in message and "a WER is a finite percent from 0 to 1000" in message
+    assert "fix or delete this record" in message
+    assert isinstance(caught.value, RecordsError)
+
+
+def test_a_wer_above_100_percent_from_insertions_is_kept() -> None:
+    """Insertions alone can take a WER past 100 % (S + D <= N, I is unbounded)."""
+    record = parse_record(_with(wer_percent=MAX_WER_PERCENT), BenchmarkRecord, "b.json")
+    assert record.wer_percent == MAX_WER_PERCENT
+    assert parse_record(_with(wer_percent=250.0), BenchmarkRecord, "b.json").wer_percent == 250
+
+
+def test_the_same_bound_holds_for_candidates_and_results() -> None:
+    stored_candidate = json.loads(dump_record(candidate("abc1234", "7", 5)))
+    stored_result = json.loads(dump_record(result()))
+    for raw in (stored_candidate, stored_result):
+        raw["benchmark_wer_percent"] = float("inf")
+    with pytest.raises(InvalidRecordError, match="benchmark_wer_percent"):
+        parse_record(json.dumps(stored_candidate).encode(), CandidateRecord, "c.json")
+    with pytest.raises(InvalidRecordError, match="benchmark_wer_percent"):
+        parse_record(json.dumps(stored_result).encode(), RunResult, "r.json")
+    with pytest.raises(ValidationError):  # and when a run makes one: it is never stored
+        benchmark(wer=float("nan"))
+
+
+@pytest.mark.parametrize(("counts", "problem"), [
+    ({"substitutions": 90, "deletions": 10, "insertions": 0, "reference_words": 96},
+     "exceed the reference words"),
+    ({"substitutions": 9, "deletions": 2, "insertions": 1, "reference_words": 96, "hits": 90},
+     r"hits \+ substitutions \+ deletions \(101\)"),
+    ({"substitutions": 1, "deletions": 0, "insertions": 0, "reference_words": 5,
+      "sentences": 2, "sentence_errors": 3}, "sentence_errors"),
+    ({"substitutions": 0, "deletions": 0, "insertions": 10**12, "reference_words": 5},
+     "counts.insertions"),
+])
+def test_inconsistent_or_absurd_counts_are_refused(counts: dict[str, int], problem: str) -> None:
+    with pytest.raises(InvalidRecordError, match=problem):
+        parse_record(_with(counts=counts), BenchmarkRecord, "b.json")
+
+
+@pytest.mark.parametrize("data", [
+    b'{"schema_version": 1, "wer_percent": ' + b"9" * 5000 + b"}",  # past int's digit limit
+    b"[" * 100_000 + b"]" * 100_000,
+])
+def test_json_that_python_cannot_hold_is_an_invalid_record(data: bytes) -> None:
+    with pytest.raises(InvalidRecordError, match=r"^b\.json: not valid UTF-8 JSON"):
+        parse_record(data, BenchmarkRecord, "b.json")
