@@ -8,6 +8,7 @@ Only a missing data folder, or no training data at all, stops discovery itself.
 
 from __future__ import annotations
 
+import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
@@ -15,7 +16,7 @@ from pathlib import Path
 from speech_action.data.layout import (
     AUDIO_SUFFIXES,
     DataLayout,
-    is_inside,
+    readable_target,
     resolve_in_workspace,
     workspace_relative,
 )
@@ -36,7 +37,7 @@ def discover_test_data(workspace: Path, layout: DataLayout) -> TestDataSet:
     root = resolve_in_workspace(workspace, layout.testing, "testing")
     display = workspace_relative(workspace, root)
     if root.is_file() and root.suffix.lower() == ".zip":
-        return _zip_dataset(workspace, root, layout)
+        return _zip_dataset(workspace, root, layout, root.parent)
     if not root.is_dir():
         raise DataValidationError([Problem(display, None, (
             "the testing data does not exist; add a folder with audio files and a "
@@ -45,9 +46,9 @@ def discover_test_data(workspace: Path, layout: DataLayout) -> TestDataSet:
     zips = [p for p in entries if p.suffix.lower() == ".zip"]
     loose = [p for p in entries if _is_audio(p) or p.name in layout.transcript_files]
     if len(zips) == 1 and not loose:
-        return _zip_dataset(workspace, zips[0], layout)
-    files, problems = _files(workspace, [p for p in entries if _is_audio(p)])
-    transcript, more = _pick_transcript(workspace, root, entries, layout, bool(files))
+        return _zip_dataset(workspace, zips[0], layout, root)
+    files, problems = _files(workspace, root, [p for p in entries if _is_audio(p)])
+    transcript, more = _pick_transcript(workspace, root, root, entries, layout, bool(files))
     problems += more
     if zips:
         problems.append(Problem(workspace_relative(workspace, zips[0]), None, (
@@ -93,8 +94,12 @@ def discover_training_data(workspace: Path, layout: DataLayout) -> list[Training
 
 
 def _listing(folder: Path) -> list[Path]:
-    """Visible files directly in the folder, sorted (sub-folders are not data)."""
-    return sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith("."))
+    """Visible entries directly in the folder but sub-folders (they are not data), sorted.
+
+    Links, FIFOs and devices are listed too: `_files` refuses them by name, rather than
+    leaving them out silently (or opening a FIFO and waiting forever).
+    """
+    return sorted(p for p in folder.iterdir() if not p.name.startswith(".") and not p.is_dir())
 
 
 def _is_audio(path: Path) -> bool:
@@ -110,33 +115,39 @@ def _is_markdown(path: Path) -> bool:
     return path.suffix.lower() == ".md" and path.name.lower() != "readme.md"
 
 
-def _files(workspace: Path, paths: Sequence[Path]) -> tuple[list[DataFile], list[Problem]]:
-    """DataFiles named by their file name; links out of the workspace become problems."""
+def _files(
+    workspace: Path, folder: Path, paths: Sequence[Path]
+) -> tuple[list[DataFile], list[Problem]]:
+    """DataFiles named by their file name and read from their link's target; what must not
+    be read (see `layout.readable_target`: links out of `folder`, into .git, FIFOs) is a
+    problem."""
     files: list[DataFile] = []
     problems: list[Problem] = []
     seen: dict[str, str] = {}
+    root, folder = workspace.resolve(), folder.resolve()
     for path in paths:
-        display = workspace_relative(workspace, path)
-        if not is_inside(workspace, path):
-            problems.append(Problem(display, None, (
-                "is a link to a file outside the workspace; the action only reads files "
-                "inside the repository: copy the file in instead")))
+        display = path.relative_to(root).as_posix()
+        found = readable_target(root, folder, path)
+        if isinstance(found, str):
+            problems.append(Problem(display, None, found))
         elif path.name in seen:
             problems.append(Problem(display, None, (
                 f"has the same file name as {seen[path.name]}; names must be unique "
                 "within a dataset: rename one")))
         else:
             seen[path.name] = display
-            files.append(DataFile(path.name, path, display, path.stat().st_size))
+            target, size = found
+            files.append(DataFile(path.name, target, display, size))
     return files, problems
 
 
 def _pick_transcript(
-    workspace: Path, root: Path, entries: Sequence[Path], layout: DataLayout, has_audio: bool
+    workspace: Path, root: Path, folder: Path, entries: Sequence[Path], layout: DataLayout,
+    has_audio: bool,
 ) -> tuple[DataFile | None, list[Problem]]:
     candidates = [p for p in entries if p.name in layout.transcript_files]
     candidates.sort(key=lambda p: layout.transcript_files.index(p.name))
-    files, problems = _files(workspace, candidates)
+    files, problems = _files(workspace, folder, candidates)
     display = workspace_relative(workspace, root)
     if len(files) > 1:
         problems.append(Problem(files[1].display, None, (
@@ -148,12 +159,14 @@ def _pick_transcript(
     return (files[0] if files else None), problems
 
 
-def _zip_dataset(workspace: Path, path: Path, layout: DataLayout) -> TestDataSet:
+def _zip_dataset(workspace: Path, path: Path, layout: DataLayout,
+                 folder: Path) -> TestDataSet:
     display = workspace_relative(workspace, path)
-    if not is_inside(workspace, path):
-        problem = Problem(display, None, "is a link to a file outside the workspace; "
-                          "copy the zip into the repository instead")
+    found = readable_target(workspace.resolve(), folder.resolve(), path)
+    if isinstance(found, str):
+        problem = Problem(display, None, found)
         return TestDataSet(DatasetKind.ACOUSTIC, display, (), None, (problem,))
+    path = found[0]
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -183,7 +196,8 @@ def _zip_members(
     Folders, hidden files and the `__MACOSX/` metadata a Mac adds to zips are skipped.
     """
     members = [
-        DataFile(i.filename, path, display, i.file_size, i.filename)
+        DataFile(i.filename, path, display, i.file_size, i.filename,
+                 compressed_size=i.compress_size, compression=i.compress_type)
         for i in infos
         if not i.is_dir() and not i.filename.startswith(_IGNORED_ZIP_PREFIXES)
         and not Path(i.filename).name.startswith(".")
@@ -203,7 +217,8 @@ def _text_dataset(
     discovered: list[Path],
 ) -> TrainingDataSet | None:
     paths, problems = _explicit(workspace, explicit, field_name, discovered)
-    files, more = _files(workspace, paths)
+    folder = _folder(workspace, workspace.resolve() / root, explicit)
+    files, more = _files(workspace, folder, paths)
     if not files and not problems and not more:
         return None
     return TrainingDataSet(kind, root, tuple(files), None, tuple(problems + more))
@@ -218,8 +233,10 @@ def _explicit(
     paths: list[Path] = []
     problems: list[Problem] = []
     for relative in explicit:
-        path = resolve_in_workspace(workspace, relative, field_name)
-        if path.is_file():
+        resolve_in_workspace(workspace, relative, field_name)  # raises when out or in .git
+        # The listed path itself (not its link's target): `_files` checks where it leads.
+        path = Path(os.path.normpath(workspace.resolve() / relative))
+        if path.is_file() or path.is_symlink() or (path.exists() and not path.is_dir()):
             paths.append(path)
         else:
             problems.append(Problem(workspace_relative(workspace, path), None, (
@@ -228,14 +245,22 @@ def _explicit(
     return paths, problems
 
 
+def _folder(workspace: Path, root: Path, explicit: tuple[str, ...] | None) -> Path:
+    """Where a kind's files may link to: its data folder, or for a configured list of
+    workspace paths, the workspace (never .git: `layout.readable_target`)."""
+    return root if explicit is None else workspace.resolve()
+
+
 def _acoustic_training(
     workspace: Path, root: Path, entries: list[Path], layout: DataLayout
 ) -> TrainingDataSet | None:
     paths, problems = _explicit(workspace, layout.acoustic_paths, "acoustic_paths", entries)
-    audio, more = _files(workspace, [p for p in paths if _is_audio(p)])
+    folder = _folder(workspace, root, layout.acoustic_paths)
+    audio, more = _files(workspace, folder, [p for p in paths if _is_audio(p)])
     transcripts = [p for p in paths if p.name in layout.transcript_files]
     if not audio and not transcripts and not problems:
         return None
-    transcript, tmore = _pick_transcript(workspace, root, transcripts, layout, bool(audio))
+    transcript, tmore = _pick_transcript(workspace, root, folder, transcripts, layout,
+                                         bool(audio))
     return TrainingDataSet(DatasetKind.ACOUSTIC, workspace_relative(workspace, root),
                            tuple(audio), transcript, tuple(problems + more + tmore))

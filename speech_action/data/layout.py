@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,6 +32,10 @@ class DataLayout:
     pronunciation_paths: tuple[str, ...] | None = None
     markdown_paths: tuple[str, ...] | None = None
     acoustic_paths: tuple[str, ...] | None = None
+
+
+#: The repository's own folder: never data (a checkout persists its token in .git/config).
+GIT_FOLDER = ".git"
 
 
 class DataPathError(ConfigError):
@@ -63,14 +68,70 @@ def resolve_in_workspace(workspace: Path, relative: str | Path, field: str) -> P
             "give a path inside the repository",
             field=field, path=path,
         )
+    if _in_git(root, root / relative) or _in_git(root, candidate):
+        raise DataPathError(
+            f"the data layout's `{field}` path {path!r} points into a .git folder, which "
+            "holds the checkout's credentials and is never read as data; give a path to "
+            "the data in the repository",
+            field=field, path=path,
+        )
     return candidate
+
+
+def _in_git(root: Path, path: Path) -> bool:
+    """Whether `path` (under `root`, links followed or not) names `.git` or something in it."""
+    try:
+        parts = path.relative_to(root).parts
+    except ValueError:
+        return False
+    return any(part.casefold() == GIT_FOLDER for part in parts)
+
+
+def readable_target(root: Path, folder: Path, path: Path) -> tuple[Path, int] | str:
+    """The file to read for the data file `path` found in (or listed for) `folder`, and its
+    size; or, as a str, why it must not be read. `root` (the workspace) and `folder` are
+    resolved already: this runs once per file of a 30,000-file folder.
+
+    Links are followed: the target must stay inside `folder` (and so inside the
+    workspace), outside any `.git` folder, and be a regular file, never a FIFO or device
+    whose reading could block or never end.
+    """
+    try:
+        status = path.lstat()
+        target = path
+        if stat.S_ISLNK(status.st_mode) or path.parent != folder:
+            target = path.resolve()
+            status = target.stat()
+    except (OSError, RuntimeError) as error:  # RuntimeError: a link loop
+        return (f"cannot be read ({type(error).__name__}: a broken link or a link loop?); "
+                "replace it with the file itself")
+    # A plain file directly in `folder` (inside the workspace, outside .git: see
+    # `resolve_in_workspace`) needs no path checks; links and listed paths do.
+    plain = target is path and path.name.casefold() != GIT_FOLDER
+    if not plain and not target.is_relative_to(root):
+        return ("is a link to a file outside the workspace; the action only reads files "
+                "inside the repository: copy the file in instead")
+    if not plain and _in_git(root, target):
+        return ("is a link into the .git folder, which holds the checkout's credentials "
+                "and is never read as data; remove the link")
+    if not plain and not target.is_relative_to(folder):
+        return (f"is a link to {target.relative_to(root).as_posix()}, outside the data "
+                f"folder {folder.relative_to(root).as_posix() or '.'}; links may only "
+                "point within it: copy the file in instead")
+    if not stat.S_ISREG(status.st_mode):
+        return (f"is not a regular file (it is a {_kind(status.st_mode)}); data files must "
+                "be ordinary files: replace it with the file itself")
+    return target, status.st_size
+
+
+def _kind(mode: int) -> str:
+    kinds = ((stat.S_ISDIR, "folder"), (stat.S_ISFIFO, "named pipe (FIFO)"),
+             (stat.S_ISCHR, "character device"), (stat.S_ISBLK, "block device"),
+             (stat.S_ISSOCK, "socket"))
+    return next((name for test, name in kinds if test(mode)), "special file")
 
 
 def workspace_relative(workspace: Path, path: Path) -> str:
     """The posix path of `path` relative to the workspace (for problems and names)."""
     return path.relative_to(workspace.resolve()).as_posix()
 
-
-def is_inside(workspace: Path, path: Path) -> bool:
-    """Whether `path`, with links followed, is inside the workspace."""
-    return path.resolve().is_relative_to(workspace.resolve())

@@ -15,6 +15,8 @@ from speech_action.errors import SpeechActionError
 
 #: The transcript's name inside every packaged audio zip (the service looks for it).
 PACKAGED_TRANSCRIPT_NAME = "trans.txt"
+#: How many problems a `DataValidationError` lists before it counts the rest.
+MAX_PROBLEMS = 50
 
 
 class DatasetKind(enum.StrEnum):
@@ -39,6 +41,17 @@ class Limits:
     #: Beyond this many problems in one file the rest are summed up in one line,
     #: so a broken 100,000-line file does not flood the job summary.
     max_problems_per_file: int = 20
+    #: Beyond this many problems in all the rest are counted in one final problem, so
+    #: 30,000 broken files print 51 annotations, not 60,000.
+    max_problems: int = MAX_PROBLEMS
+    #: A line longer than this is a problem (file:line) and is never held in memory whole;
+    #: a sentence or a transcript is a few hundred bytes.
+    max_line_bytes: int = 4 * 1024**2
+    #: A zip member (above `zip_ratio_min_bytes`) that unpacks to more than this many times
+    #: its compressed size is refused before it is read: a zip bomb, or audio that is
+    #: mostly silence (WAVs hardly compress; the package stores them uncompressed anyway).
+    max_zip_ratio: int = 100
+    zip_ratio_min_bytes: int = 1024**2
 
 
 @dataclass(frozen=True)
@@ -55,17 +68,37 @@ class Problem:
 
 
 class DataValidationError(SpeechActionError):
-    """The data has problems; `problems` holds all of them, each with its file and line."""
+    """The data has problems, each with its file and line.
 
-    def __init__(self, problems: Sequence[Problem]) -> None:
-        self.problems: tuple[Problem, ...] = tuple(problems)
-        count = len(self.problems)
-        noun = "problem" if count == 1 else "problems"
+    `problems` holds at most `max_problems` of them, plus (when there were more) one final
+    problem that counts the rest; `omitted` is that count and `total` the number found.
+    Whoever prints `problems` prints at most `max_problems + 1` lines, however broken
+    the data.
+    """
+
+    def __init__(self, problems: Sequence[Problem], max_problems: int = MAX_PROBLEMS) -> None:
+        found = tuple(problems)
+        self.total = len(found)
+        self.omitted = max(self.total - max_problems, 0)
+        self.problems: tuple[Problem, ...] = found[:max_problems]
+        if self.omitted:
+            self.problems += (_omitted_problem(found[max_problems:]),)
+        noun = "problem" if self.total == 1 else "problems"
         lines = "\n".join(f"  {p}" for p in self.problems)
         super().__init__(
-            f"The data has {count} {noun}; fix them and push again "
+            f"The data has {self.total:,} {noun}; fix them and push again "
             f"(nothing was uploaded):\n{lines}"
         )
+
+
+def _omitted_problem(rest: Sequence[Problem]) -> Problem:
+    """One problem that sums up the ones not listed, on the first of their files."""
+    files = len({p.file for p in rest})
+    noun = "problem" if len(rest) == 1 else "problems"
+    where = "1 file" if files == 1 else f"{files:,} files"
+    return Problem(rest[0].file, None, (
+        f"{len(rest):,} more {noun} in {where} (from {rest[0].file} on) were not listed; "
+        "fix the ones above and validate again to see the rest"))
 
 
 @dataclass(frozen=True, order=True)
@@ -82,6 +115,9 @@ class DataFile:
     display: str
     size: int
     member: str | None = None
+    #: For a zip member: its compressed size and compression method, as the zip declares.
+    compressed_size: int | None = None
+    compression: int | None = None
 
     @property
     def label(self) -> str:

@@ -8,16 +8,21 @@ endings are accepted everywhere.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-from speech_action.data.model import DataFile, DataSet, Problem
-from speech_action.data.reader import DataReader
+from speech_action.data.model import DataFile, DataSet, Limits, Problem
+from speech_action.data.reader import CHUNK_SIZE, DataReader
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _URI = re.compile(r"https?://\S*|\bwww\.\S+", re.IGNORECASE)
+MAX_LINE_BYTES = Limits.max_line_bytes
+# What scoring's normalization removes besides whitespace and punctuation (P*):
+# apostrophes (U+02BC is a letter by category), the BOM and the zero-width space.
+_NOT_WORD = frozenset("'\u2019\u2018\u02bc\ufeff\u200b")
 
 
 @dataclass(frozen=True)
@@ -80,9 +85,19 @@ class FileProblems:
         return [*self._problems, more]
 
 
-def read_lines(stream: IO[bytes], sink: FileProblems) -> Iterator[Line]:
-    """Decode each line; invalid UTF-8 is reported to `sink` and yields `valid=False`."""
-    for number, raw in enumerate(stream, start=1):
+def read_lines(stream: IO[bytes], sink: FileProblems,
+               max_line_bytes: int = MAX_LINE_BYTES) -> Iterator[Line]:
+    """Decode each line; invalid UTF-8 is reported to `sink` and yields `valid=False`.
+
+    A line longer than `max_line_bytes` is reported (file:line) and skipped without ever
+    being held in memory whole, so a one-line 1.5 GB file costs one read buffer.
+    """
+    for number, raw in enumerate(_bounded_lines(stream, max_line_bytes), start=1):
+        if raw is None:
+            sink.add(number, f"the line is longer than {max_line_bytes:,} bytes, which no "
+                     "sentence or transcript needs; split it into lines (is this a text "
+                     "file?); the line was not checked")
+            continue
         if number == 1:
             if raw.startswith(_UTF16_BOMS):
                 sink.add(None, "the file is UTF-16 encoded; save it as UTF-8 and push again")
@@ -105,6 +120,31 @@ def read_lines(stream: IO[bytes], sink: FileProblems) -> Iterator[Line]:
             yield Line(number, raw.decode("utf-8", errors="replace"), valid=False)
 
 
+def _bounded_lines(stream: IO[bytes], max_bytes: int) -> Iterator[bytes | None]:
+    """The raw lines (with their LF), or None for a line longer than `max_bytes`, whose
+    rest is read in chunks and dropped."""
+    while raw := stream.readline(max_bytes + 1):
+        if len(raw) <= max_bytes or raw.endswith(b"\n"):
+            yield raw
+            continue
+        while (rest := stream.readline(CHUNK_SIZE)) and not rest.endswith(b"\n"):
+            pass
+        yield None
+
+
+def has_words(text: str) -> bool:
+    """Whether `text` keeps a word under scoring's `nfkc-casefold-nopunct-v1`.
+
+    The same notion of a word, without importing scoring (data and scoring are separate
+    leaves; a test pins the two against each other): after NFKC and case folding, some
+    character that is not whitespace, not punctuation (P*), not an apostrophe, BOM or
+    zero-width space. Symbols ($, +) are words there, so they are here.
+    """
+    folded = unicodedata.normalize("NFKC", text).casefold()
+    return any(not char.isspace() and char not in _NOT_WORD
+               and not unicodedata.category(char).startswith("P") for char in folded)
+
+
 @dataclass(frozen=True)
 class Transcript:
     """The well-formed lines, and every name any line mentions (even a broken line),
@@ -114,12 +154,13 @@ class Transcript:
     names: set[str]
 
 
-def check_transcript(stream: IO[bytes], sink: FileProblems) -> Transcript:
+def check_transcript(stream: IO[bytes], sink: FileProblems,
+                     max_line_bytes: int = MAX_LINE_BYTES) -> Transcript:
     """Check transcript lines (`<audio file name><TAB><transcript>`)."""
     entries: list[TranscriptEntry] = []
     first_line: dict[str, int] = {}
     names: set[str] = set()
-    for line in read_lines(stream, sink):
+    for line in read_lines(stream, sink, max_line_bytes):
         if not line.text.strip():
             continue
         name, tab, text = line.text.partition("\t")
@@ -137,6 +178,10 @@ def check_transcript(stream: IO[bytes], sink: FileProblems) -> Transcript:
         elif not text.strip():
             sink.add(line.number, f"empty transcript text for {name}; write what is said "
                      "in the audio, or remove the line and the audio file")
+        elif not has_words(text):
+            sink.add(line.number, f"the transcript text for {name} has no words, only "
+                     "punctuation, so it cannot be scored; write what is said in the audio, "
+                     "or remove the line and the audio file")
         elif name in first_line:
             sink.add(line.number, f"duplicate name: {name} is already transcribed on line "
                      f"{first_line[name]}; keep one line per audio file")
@@ -149,10 +194,11 @@ def check_transcript(stream: IO[bytes], sink: FileProblems) -> Transcript:
     return Transcript(entries, names)
 
 
-def check_related_text(stream: IO[bytes], sink: FileProblems) -> None:
+def check_related_text(stream: IO[bytes], sink: FileProblems,
+                       max_line_bytes: int = MAX_LINE_BYTES) -> None:
     """Related sentences: valid UTF-8, some text, and no URIs (the service rejects them)."""
     has_text = False
-    for line in read_lines(stream, sink):
+    for line in read_lines(stream, sink, max_line_bytes):
         if not line.valid:
             continue
         has_text = has_text or bool(line.text.strip())
@@ -164,19 +210,21 @@ def check_related_text(stream: IO[bytes], sink: FileProblems) -> None:
         sink.add(None, "the file has no text; add sentences or remove the file")
 
 
-def check_markdown(stream: IO[bytes], sink: FileProblems) -> None:
+def check_markdown(stream: IO[bytes], sink: FileProblems,
+                   max_line_bytes: int = MAX_LINE_BYTES) -> None:
     """Structured text (Markdown): valid UTF-8 and some text."""
     has_text = False
-    for line in read_lines(stream, sink):
+    for line in read_lines(stream, sink, max_line_bytes):
         has_text = has_text or bool(line.text.strip())
     if not has_text and sink.empty:
         sink.add(None, "the file has no text; add structured text or remove the file")
 
 
-def check_pronunciation(stream: IO[bytes], sink: FileProblems) -> None:
+def check_pronunciation(stream: IO[bytes], sink: FileProblems,
+                        max_line_bytes: int = MAX_LINE_BYTES) -> None:
     """Pronunciations: `<display form><TAB><spoken form>`, exactly one tab per line."""
     has_text = False
-    for line in read_lines(stream, sink):
+    for line in read_lines(stream, sink, max_line_bytes):
         if not line.valid or not line.text.strip():
             continue
         has_text = True

@@ -7,6 +7,7 @@ its header (and file size) only, which keeps a thousand-file dataset fast.
 
 from __future__ import annotations
 
+import zipfile
 from collections.abc import Callable, Sequence
 from typing import IO
 
@@ -29,15 +30,20 @@ from speech_action.data.text import (
 )
 from speech_action.data.wav import WavHeaderError, describe_format_problems, read_wav_header
 
-TextCheck = Callable[[IO[bytes], FileProblems], object]
+# zipfile decompresses bzip2 and LZMA without an output bound (one small read can unpack
+# gigabytes); stored and deflated members are read in bounded pieces.
+_BOUNDED_METHODS = frozenset({zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED})
+_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA"}
+TextCheck = Callable[[IO[bytes], FileProblems, int], object]
 _MIB = 1024 * 1024
 
 
 def validate(datasets: Sequence[DataSet], limits: Limits | None = None) -> None:
     """Raise one `DataValidationError` listing every problem of every dataset."""
-    problems = [p for dataset in datasets for p in check_dataset(dataset, limits or Limits())]
+    limits = limits or Limits()
+    problems = [p for dataset in datasets for p in check_dataset(dataset, limits)]
     if problems:
-        raise DataValidationError(problems)
+        raise DataValidationError(problems, limits.max_problems)
 
 
 def check_dataset(dataset: DataSet, limits: Limits) -> list[Problem]:
@@ -59,7 +65,8 @@ def _check_audio_dataset(dataset: DataSet, limits: Limits, reader: DataReader) -
             "files named in the transcript")))
     for data_file in dataset.files:
         sink = FileProblems(data_file, limits.max_problems_per_file)
-        _check_wav(data_file, dataset.max_audio_seconds(limits), dataset.purpose, reader, sink)
+        _check_wav(data_file, limits, dataset.purpose, reader, sink,
+                   dataset.max_audio_seconds(limits))
         problems += sink.result()
     if dataset.transcript is not None:
         problems += _check_transcript_matches(dataset, limits, reader)
@@ -67,11 +74,35 @@ def _check_audio_dataset(dataset: DataSet, limits: Limits, reader: DataReader) -
     return problems
 
 
-def _check_wav(data_file: DataFile, max_seconds: float, purpose: str, reader: DataReader,
-               sink: FileProblems) -> None:
+def member_refusal(data_file: DataFile, limits: Limits) -> str | None:
+    """Why a zip member must not be unpacked (its method or its ratio), from what the zip
+    declares; None for a file on disk or an ordinary member. What it unpacks to is held
+    to the declared size by `zipfile` (a longer member fails its CRC check)."""
+    if data_file.member is None:
+        return None
+    method = data_file.compression
+    if method not in _BOUNDED_METHODS:
+        name = _METHOD_NAMES.get(method or 0, f"method {method}")
+        return (f"the member is compressed with {name}, which the action does not unpack; "
+                "create the zip with deflate or without compression (`zip -0`)")
+    size, packed = data_file.size, max(data_file.compressed_size or 0, 1)
+    if size > limits.zip_ratio_min_bytes and size > limits.max_zip_ratio * packed:
+        return (f"the member would unpack to {_size(size)} from {_size(packed)} "
+                f"({size // packed:,}:1, more than {limits.max_zip_ratio}:1): a zip bomb or "
+                "mostly silence; it was not unpacked: check the file, and store audio "
+                "without compression (`zip -0`)")
+    return None
+
+
+def _check_wav(data_file: DataFile, limits: Limits, purpose: str, reader: DataReader,
+               sink: FileProblems, max_seconds: float) -> None:
     if data_file.size == 0:
         sink.add(None, "the audio file is empty; add the audio or remove the file "
                  "and its transcript line")
+        return
+    refused = member_refusal(data_file, limits)
+    if refused:
+        sink.add(None, refused)
         return
     try:
         with reader.open(data_file) as stream:
@@ -108,7 +139,7 @@ def _check_transcript_matches(dataset: DataSet, limits: Limits,
     transcript = dataset.transcript
     assert transcript is not None  # checked by the caller
     sink = FileProblems(transcript, limits.max_problems_per_file)
-    parsed = _read_transcript(transcript, reader, sink)
+    parsed = _read_transcript(transcript, reader, sink, limits)
     audio = {f.name: f for f in dataset.files}
     folded = {name.casefold(): name for name in audio}
     for entry in parsed.entries:
@@ -128,15 +159,19 @@ def _check_transcript_matches(dataset: DataSet, limits: Limits,
     return problems
 
 
-def _read_transcript(transcript: DataFile, reader: DataReader,
-                     sink: FileProblems) -> Transcript:
+def _read_transcript(transcript: DataFile, reader: DataReader, sink: FileProblems,
+                     limits: Limits) -> Transcript:
     if transcript.size == 0:
         sink.add(None, "the transcript is empty; add a `<audio file name><TAB><transcript>` "
                  "line per audio file")
         return Transcript([], set())
+    refused = member_refusal(transcript, limits)
+    if refused:
+        sink.add(None, refused)
+        return Transcript([], set())
     try:
         with reader.open(transcript) as stream:
-            return check_transcript(stream, sink)
+            return check_transcript(stream, sink, limits.max_line_bytes)
     except UnreadableFileError as error:
         sink.add(None, error.reason)
         return Transcript([], set())
@@ -195,7 +230,7 @@ def _check_text_dataset(dataset: DataSet, limits: Limits, reader: DataReader) ->
         else:
             try:
                 with reader.open(data_file) as stream:
-                    check(stream, sink)
+                    check(stream, sink, limits.max_line_bytes)
             except UnreadableFileError as error:
                 sink.add(None, error.reason)
         problems += sink.result()

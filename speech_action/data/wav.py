@@ -26,6 +26,10 @@ CONVERT_HINT = (
     "convert it to 16 kHz, 16-bit PCM, mono WAV "
     "(e.g. `ffmpeg -i in.wav -ac 1 -ar 16000 -c:a pcm_s16le out.wav`)"
 )
+#: A `fmt ` chunk is 16, 18 or 40 bytes; anything near this is not a WAV format chunk.
+MAX_FMT_BYTES = 1024
+#: Real WAVs have a handful of chunks (fmt, fact, LIST, bext, JUNK) before the data.
+MAX_CHUNKS = 1000
 # Streaming writers leave the RIFF/data sizes at 0 or 0xFFFFFFFF until the end.
 _UNKNOWN_SIZES = (0, 0xFFFFFFFF)
 
@@ -53,33 +57,64 @@ class WavInfo:
 
 
 def read_wav_header(stream: IO[bytes], file_size: int) -> WavInfo:
-    """Walk the RIFF chunks up to the `data` chunk header; raise `WavHeaderError`."""
+    """Walk the RIFF chunks up to the `data` chunk header; raise `WavHeaderError`.
+
+    Reads are bounded whatever the header claims: a chunk must fit in the file, the
+    `fmt ` chunk in `MAX_FMT_BYTES`, and the `data` chunk must come within `MAX_CHUNKS`.
+    """
     riff = stream.read(12)
     _check_riff(riff)
     position = 12
     fmt: tuple[int, int, int, int, int] | None = None
-    while True:
+    for _ in range(MAX_CHUNKS):
         header = stream.read(8)
         if len(header) < 8:
             raise WavHeaderError(_truncated(fmt is None))
         chunk_id, size = header[:4], struct.unpack("<I", header[4:])[0]
         position += 8
-        if chunk_id == b"fmt ":
-            fmt = _parse_fmt(stream.read(size))
-            position += size
-        elif chunk_id == b"data":
+        if chunk_id == b"data":
             if fmt is None:
                 raise WavHeaderError(
                     "the WAV header has its data before its fmt chunk; "
                     "re-export the file with a standard audio tool"
                 )
             return _info(fmt, size, file_size - position)
+        _check_chunk_size(chunk_id, size, file_size - position)
+        if chunk_id == b"fmt ":
+            fmt = _parse_fmt(stream.read(size))
         else:
             stream.seek(size, 1)
-            position += size
+        position += size
         if size % 2:  # RIFF chunks are padded to an even size
             stream.seek(1, 1)
             position += 1
+    raise WavHeaderError(
+        f"the WAV header has more than {MAX_CHUNKS:,} chunks before its data chunk; "
+        f"the file is damaged or not audio: {CONVERT_HINT}"
+    )
+
+
+def _check_chunk_size(chunk_id: bytes, size: int, left: int) -> None:
+    """A chunk claiming more than the file holds, or a huge `fmt `, is a damaged header."""
+    name = _chunk_name(chunk_id)
+    if size > left:
+        raise WavHeaderError(
+            f"truncated WAV header: its {name} chunk claims {size:,} bytes, but only "
+            f"{max(left, 0):,} follow in the file; the file is damaged or incompletely "
+            "copied: export or copy it again"
+        )
+    if chunk_id == b"fmt " and size > MAX_FMT_BYTES:
+        raise WavHeaderError(
+            f"the WAV header's fmt chunk claims {size:,} bytes, and a format chunk holds at "
+            f"most {MAX_FMT_BYTES:,}; the header is damaged: {CONVERT_HINT}"
+        )
+
+
+def _chunk_name(chunk_id: bytes) -> str:
+    """The chunk id for a message: quoted when printable ASCII, else its hex bytes."""
+    if all(0x20 <= byte < 0x7F for byte in chunk_id):
+        return f"'{chunk_id.decode('ascii')}'"
+    return f"0x{chunk_id.hex()}"
 
 
 def _check_riff(riff: bytes) -> None:
