@@ -4,6 +4,11 @@ comment, and for a failure its annotations and summary section.
 Files written into the workspace are readable and removable by the runner's user (the
 action runs as root in its container): 0644 files in 0755 folders (product contract,
 "Workspace files").
+
+Everything here leaves the process, so it is redacted first: the report itself (every
+string of it, before any renderer cuts a transcript or a name to a size), then each text
+made from it (summary, PR comment, JSON report) once more, for the forms escaping
+produces.
 """
 
 from __future__ import annotations
@@ -22,7 +27,8 @@ from speech_action.github.context import GitHubContext
 from speech_action.github.pr_comment import GitHubError, pr_number_from_event, upsert_pr_comment
 from speech_action.github.workflow import Workflow
 from speech_action.modes import ModeOutcome, RunInfo
-from speech_action.report import render_pr_comment, render_summary, to_json
+from speech_action.report import Report, render_pr_comment, render_summary, to_json
+from speech_action.report.escape import code_block
 
 REPORTS_DIR = ".speech-reports"
 EXIT_OK, EXIT_FAILED, EXIT_CANCELLED = 0, 1, 143
@@ -62,37 +68,46 @@ class Published:
     def outcome(self, outcome: ModeOutcome, run: RunInfo, mode: str, *, comment: bool,
                 github_token: str | None) -> int:
         """Outputs, report, summary and PR comment of a finished mode; the exit code."""
-        report_path = self._write_report(outcome, run, mode)
+        report = self._redacted(outcome.report)
+        report_path = self._write_report(report, run, mode)
         for name, value in outcome.outputs.items():
             self.workflow.set_output(name, value)
         self.workflow.set_output("report", report_path)
-        markdown = render_summary(outcome.report)
+        markdown = self.workflow.redactor.redact(render_summary(report))
         self.summary.add(markdown)
         if self.workflow.context.summary_path is None:
             local = self.workspace / REPORTS_DIR / (Path(report_path).stem + ".md")
             write_workspace_file(local, markdown)
             self.workflow.info(f"summary written to {local.relative_to(self.workspace)}")
         if comment:
-            self._comment(outcome, github_token or "")
+            self._comment(report, github_token or "")
         if outcome.failed_reason:
             self.workflow.error(outcome.failed_reason, title="No improvement")
             return EXIT_FAILED
         return EXIT_OK
 
-    def _write_report(self, outcome: ModeOutcome, run: RunInfo, mode: str) -> str:
+    def _redacted(self, report: Report) -> Report:
+        """`report` with every secret form in any of its strings replaced by `***`."""
+        dumped = report.model_dump(mode="json")
+        redacted = self.workflow.redactor.redact_json(dumped)
+        return report if redacted is dumped else Report.model_validate(redacted)
+
+    def _write_report(self, report: Report, run: RunInfo, mode: str) -> str:
         path = self.workspace / REPORTS_DIR / f"{mode}-{run.short_sha}-{run.run_id}.json"
-        write_workspace_file(path, json.dumps(to_json(outcome.report), indent=2) + "\n")
+        text = json.dumps(to_json(report), indent=2) + "\n"
+        write_workspace_file(path, self.workflow.redactor.redact_json_text(text))
         return str(path.relative_to(self.workspace))
 
-    def _comment(self, outcome: ModeOutcome, token: str) -> None:
+    def _comment(self, report: Report, token: str) -> None:
         if self.context.event_name not in PULL_REQUEST_EVENTS:
             return
         number = pr_number_from_event(dict(self.event))
         if number is None or not self.context.repository:
             return
         try:
+            body = self.workflow.redactor.redact(render_pr_comment(report))
             result = upsert_pr_comment(self.context.api_url, self.context.repository, number,
-                                       render_pr_comment(outcome.report), token)
+                                       body, token)
         except GitHubError as error:
             # The evaluation, records and summary are done: a comment that cannot be written
             # must not fail the gate (the summary shows the same report).
@@ -145,7 +160,9 @@ def report_failure(workflow: Workflow, summary: SummaryBuffer, error: BaseExcept
                        "in speech-action, please report it with the log", title="Internal error")
     else:
         workflow.error(str(error), title=type(error).__name__)
-    summary.add(f"## speech-action failed\n\n```\n{error}\n```\n")
+    # In a fence the message cannot close: a file name in it stays text (no heading, no
+    # HTML). The summary writer redacts it before it cuts anything.
+    summary.add(f"## speech-action failed\n\n{code_block(str(error))}\n")
     workflow.set_output("improved", "false")
 
 

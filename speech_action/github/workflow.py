@@ -6,7 +6,13 @@
 - outputs appended to `$GITHUB_OUTPUT` as `name<<ghadelimiter_<uuid>` heredocs, refused
   when the name or value contains the delimiter;
 - the step summary written once to `$GITHUB_STEP_SUMMARY`, kept under the 1 MiB the runner
-  accepts.
+  accepts;
+- plain log lines that cannot be read as commands: the runner takes a line whose text,
+  after leading white space, starts with `::` as a command (`TryParseV2`), and one that
+  holds `##[` anywhere as a legacy command (`TryParse`; both in actions/runner's
+  `ActionCommand.cs`, tried in turn by `ActionCommandManager.TryProcessCommand`). A log
+  line carrying a data file's name with a newline and `::stop-commands::x` must not stop
+  the step's commands: such lines show their `::` as `%3A%3A` and `##[` as `##%5B`.
 
 Nothing here reads the environment: `cli` builds a `GitHubContext` (`github.context`) and a
 `Workflow` around it. Every text leaving through a `Workflow` passes its `Redactor` first.
@@ -16,6 +22,7 @@ Reading `$GITHUB_OUTPUT` back is the runner's job (tests: `tests.support.runner`
 from __future__ import annotations
 
 import json
+import re
 import sys
 import uuid
 from collections.abc import Callable, Iterator, Mapping
@@ -173,6 +180,18 @@ def _append(path: Path, text: str) -> None:
         ) from error
 
 
+# `str.splitlines` breaks at more characters than the runner's line reader (CR, LF):
+# every piece it finds is treated as a line start, which errs on the safe side.
+_COMMAND_START = re.compile(r"^(\s*)::")
+
+
+def log_text(text: str) -> str:
+    """`text` for a plain log line: no line of it can be read as a workflow command."""
+    lines = text.splitlines(keepends=True) or [text]
+    safe = (_COMMAND_START.sub(r"\1%3A%3A", line, count=1) for line in lines)
+    return "".join(safe).replace("##[", "##%5B")
+
+
 def plain_line(command: str, properties: Mapping[str, object], message: object) -> str | None:
     """A workflow command as a person reads it in a terminal (None: nothing to show)."""
     if command == "group":
@@ -208,6 +227,7 @@ class Workflow:
             line = plain_line(command, safe_props, self._redact(message))
             if line is None:
                 return
+            line = log_text(line)
         else:
             line = format_command(command, safe_props, self._redact(message))
         self.stdout.write(line + EOL)
@@ -233,8 +253,8 @@ class Workflow:
         self.command("debug", {}, message)
 
     def info(self, message: str) -> None:
-        """A plain log line (no command), redacted."""
-        self.stdout.write(self.redactor.redact(message) + EOL)
+        """A plain log line (no command), redacted, and no line of it read as a command."""
+        self.stdout.write(log_text(self.redactor.redact(message)) + EOL)
         self.stdout.flush()
 
     def register_secret(self, value: str | None) -> None:

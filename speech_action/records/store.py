@@ -10,10 +10,16 @@ The guard is explicit: `read_benchmark` returns a `BenchmarkSnapshot` (the recor
 the version that read saw), and `write_benchmark` writes only if `benchmark.json` is
 still that version. The store itself remembers nothing between calls, so a caller
 cannot defeat the guard by reading again just before writing.
+
+Every record passes the redactor on its way out: a secret a service echoed into a model
+name or an error, or a SAS URL, never reaches `benchmark.json`, `history/`, candidates or
+results (the process-wide `DEFAULT_REDACTOR`, which the run registers its secrets with,
+unless another is given).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
@@ -26,6 +32,7 @@ from speech_action.records.models import (
     AnyRecord,
     BenchmarkRecord,
     CandidateRecord,
+    InvalidRecordError,
     RunResult,
     candidate_name,
     dump_record,
@@ -33,6 +40,7 @@ from speech_action.records.models import (
     parse_record,
     result_name,
 )
+from speech_action.redaction import DEFAULT_REDACTOR, Redactor
 
 
 @dataclass(frozen=True)
@@ -127,14 +135,19 @@ class RecordStore(Protocol):
         """Every improved candidate (of `locale`, when given), oldest stored first."""
         ...
 
-    def history(self, limit: int = 20) -> list[BenchmarkRecord]: ...
+    def history(self, limit: int = 20, *,
+                skipped: Callable[[str], None] | None = None) -> list[BenchmarkRecord]:
+        """The last `limit` benchmarks, oldest first; an entry that is not a valid record
+        is left out and `skipped` is told why."""
+        ...
 
 
 class BackedRecordStore:
     """`RecordStore` over a `Backend`; it keeps no state between calls."""
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, redactor: Redactor | None = None) -> None:
         self._backend = backend
+        self._redactor = redactor or DEFAULT_REDACTOR
 
     @property
     def location(self) -> str:
@@ -153,23 +166,23 @@ class BackedRecordStore:
         try:
             self._backend.write(
                 BENCHMARK_NAME,
-                dump_record(record),
+                self._dump(record),
                 if_match=expected.version,
                 if_absent=expected.version is None,
             )
         except PreconditionFailed:
             raise self._conflict(record, expected) from None
-        self._backend.write(history_name(record), dump_record(record))
+        self._backend.write(history_name(record), self._dump(record))
         return self._backend.where(BENCHMARK_NAME)
 
     def write_result(self, record: RunResult) -> str:
         name = result_name(record)
-        self._backend.write(name, dump_record(record))
+        self._backend.write(name, self._dump(record))
         return self._backend.where(name)
 
     def write_candidate(self, record: CandidateRecord) -> str:
         name = candidate_name(record)
-        self._backend.write(name, dump_record(record))
+        self._backend.write(name, self._dump(record))
         return self._backend.where(name)
 
     def candidates(self, locale: str | None = None) -> list[StoredCandidate]:
@@ -189,12 +202,27 @@ class BackedRecordStore:
         ]
         return sorted(eligible, key=lambda c: (c.stored_at, c.name))
 
-    def history(self, limit: int = 20) -> list[BenchmarkRecord]:
-        """The last `limit` benchmarks, oldest first (history names sort by time)."""
+    def history(self, limit: int = 20, *,
+                skipped: Callable[[str], None] | None = None) -> list[BenchmarkRecord]:
+        """The last `limit` benchmarks, oldest first (history names sort by time). The
+        history only draws the chart: an entry that is not a valid record is left out and
+        `skipped` is told why, so one bad file does not stop every later run."""
         if limit <= 0:
             return []
         names = [entry.name for entry in self._records_under(HISTORY_PREFIX)]
-        return [self._read_required(name, BenchmarkRecord) for name in names[-limit:]]
+        records = []
+        for name in names[-limit:]:
+            try:
+                records.append(self._read_required(name, BenchmarkRecord))
+            except InvalidRecordError as exc:
+                if skipped is not None:
+                    skipped(f"{exc} (left out of the WER history)")
+        return records
+
+    def _dump(self, record: BenchmarkRecord | RunResult | CandidateRecord) -> bytes:
+        """The record's bytes, redacted (still the same JSON shape)."""
+        text = dump_record(record).decode("utf-8")
+        return self._redactor.redact_json_text(text).encode("utf-8")
 
     def _records_under(self, prefix: str) -> list[Listed]:
         return [e for e in self._backend.list_entries(prefix) if e.name.endswith(".json")]

@@ -3,6 +3,10 @@
 Transcripts come from people and from a recognizer; both can hold `<script>`, `|`, `*`
 or backticks. Everything untrusted goes through one of these before it reaches
 Markdown or HTML, so it shows as typed and never as markup, a table break or a mention.
+Text shown as code goes in a fence or span longer than any run of backticks in it, so the
+text cannot close it (GitHub Flavored Markdown spec, "Fenced code blocks" and "Code
+spans": a closing fence needs at least as many backticks as the opening one, a span's
+closing run exactly as many).
 """
 
 from __future__ import annotations
@@ -10,7 +14,15 @@ from __future__ import annotations
 import re
 from urllib.parse import quote, urlsplit
 
-__all__ = ["escape_cell", "escape_html", "escape_markdown", "safe_url"]
+__all__ = [
+    "code_block",
+    "code_span",
+    "escape_cell",
+    "escape_html",
+    "escape_markdown",
+    "one_line",
+    "safe_url",
+]
 
 _HTML = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;"})
 # GitHub links `@name` and `#12` in rendered text (not in code or <pre>); a zero-width
@@ -28,6 +40,36 @@ _LIST_START = re.compile(r"^(?:(\d+)([.)])|([-+=]))(?=\s|$)")
 def escape_html(text: str) -> str:
     """For HTML content: `<pre>`, `<summary>`, attribute values."""
     return text.translate(_HTML)
+
+
+_BACKTICKS = re.compile(r"`+")
+# Characters that break a line or hide text: C0/C1 controls, DEL, line/paragraph separators.
+_INVISIBLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def _longest_backtick_run(text: str) -> int:
+    return max((len(run) for run in _BACKTICKS.findall(text)), default=0)
+
+
+def code_block(text: str) -> str:
+    """`text` as a fenced code block no line of it can close (no Markdown, no HTML)."""
+    fence = "`" * max(3, _longest_backtick_run(text) + 1)
+    body = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
+    return f"{fence}\n{body}\n{fence}"
+
+
+def code_span(text: str) -> str:
+    """`text` (one line: see `one_line`) as an inline code span it cannot close."""
+    line = one_line(text)
+    ticks = "`" * (_longest_backtick_run(line) + 1)
+    # A space inside each end, so a backtick at the edge does not join the delimiter.
+    return f"{ticks} {line} {ticks}"
+
+
+def one_line(text: str) -> str:
+    """A name on one line: line breaks and other control characters shown as escapes
+    (`a\\nb`), so a file name cannot start a new line of Markdown, HTML or log."""
+    return _INVISIBLE.sub(lambda m: m[0].encode("unicode_escape").decode("ascii"), text)
 
 
 def escape_markdown(text: str) -> str:

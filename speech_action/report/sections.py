@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from speech_action.report.analysis import Analysis
-from speech_action.report.escape import escape_cell, escape_html, escape_markdown, safe_url
+from speech_action.report.escape import (
+    escape_cell,
+    escape_html,
+    escape_markdown,
+    one_line,
+    safe_url,
+)
 from speech_action.report.model import Mode, ModelInfo, Report, ServiceScore
 from speech_action.scoring import (
     Comparison,
@@ -163,7 +169,8 @@ def utterance_block(
             f"New model ({new_name}):\n"
             f"{render_alignment(comparison.candidate.alignments[i], context=context)}"
         )
-    summary = f"<code>{escape_html(change.audio)}</code>: {counts}"
+    # One line: a blank line would end the HTML block and let the rest be Markdown.
+    summary = f"<code>{escape_html(one_line(change.audio))}</code>: {counts}"
     body = _clip_lines(escape_html(text), max_bytes)
     return f"<details><summary>{summary}</summary>\n\n<pre>\n{body}\n</pre>\n\n</details>"
 

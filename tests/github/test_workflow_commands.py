@@ -140,10 +140,11 @@ def test_url_encoded_form_of_a_secret_is_masked() -> None:
     workflow, out = make_workflow()
     workflow.register_secret("a+b/c==")
     # The runner unescapes `%25` back to `%`: it masks `a%2Bb%2Fc%3D%3D`.
-    assert out.getvalue().splitlines() == [
-        "::add-mask::a+b/c==",
-        "::add-mask::a%252Bb%252Fc%253D%253D",
-    ]
+    lines = out.getvalue().splitlines()
+    assert lines[:2] == ["::add-mask::a+b/c==", "::add-mask::a%252Bb%252Fc%253D%253D"]
+    # ... and the other encoded forms (here the base64 of the value), each masked too.
+    assert "::add-mask::YStiL2M9P" in lines
+    assert all(line.startswith("::add-mask::") for line in lines)
 
 
 def test_empty_secret_prints_nothing() -> None:
@@ -183,3 +184,57 @@ def test_outside_actions_a_secret_is_never_printed() -> None:
     workflow.register_secret("s3cr3t-key-value")
     workflow.info("key s3cr3t-key-value")
     assert out.getvalue() == "key ***\n"
+
+
+# ---------------------------------------------------------------- injection through data
+# The runner reads a line as a command when, after leading white space, it starts with `::`
+# (`ActionCommand.TryParseV2`), or when it holds `##[` anywhere (`ActionCommand.TryParse`,
+# the legacy form); `ActionCommandManager.TryProcessCommand` tries both (actions/runner).
+HOSTILE_NAME = ("a.wav\n::stop-commands::pwn\r::set-output name=improved::true"
+                "\n ::warning::x ##[error]y")
+
+
+def _runner_would_parse(line: str) -> bool:
+    return line.lstrip().startswith("::") or "##[" in line
+
+
+@pytest.mark.parametrize("actions", [True, False])
+def test_no_data_line_can_become_a_command(actions: bool) -> None:
+    out = io.StringIO()
+    workflow = Workflow(GitHubContext(actions=actions), stdout=out, redactor=Redactor(),
+                        plain=not actions)
+    workflow.info(f"uploading {HOSTILE_NAME}")
+    workflow.info(HOSTILE_NAME)
+    workflow.error(f"bad header in {HOSTILE_NAME}", file=HOSTILE_NAME, title=HOSTILE_NAME,
+                   line=3)
+    workflow.warning(HOSTILE_NAME, title=HOSTILE_NAME)
+    workflow.notice(HOSTILE_NAME, file=HOSTILE_NAME)
+    workflow.debug(HOSTILE_NAME)
+    with workflow.group(HOSTILE_NAME):
+        workflow.info("inside")
+    lines = out.getvalue().replace("\r", "\n").split("\n")
+    commands = [line for line in lines if _runner_would_parse(line)]
+    if not actions:
+        assert commands == []
+        return
+    # Only our own commands, one line each, with the name escaped inside them.
+    assert [c.split("::")[1].split(" ")[0] for c in commands] == [
+        "error", "warning", "notice", "debug", "group", "endgroup"]
+    assert all("%0A" in c for c in commands if c != "::endgroup::")
+    assert not any("::stop-commands::" in line.lstrip()[:20] for line in lines)
+
+
+def test_a_log_line_keeps_its_text_readable() -> None:
+    from speech_action.github.workflow import log_text
+
+    assert log_text("plain text: a::b") == "plain text: a::b"
+    assert log_text("x\n  ::warning::y") == "x\n  %3A%3Awarning::y"
+    assert log_text("::error::z") == "%3A%3Aerror::z"
+    assert log_text("see ##[set-output name=a]b") == "see ##%5Bset-output name=a]b"
+    assert log_text("a\u2028::debug::b") == "a\u2028%3A%3Adebug::b"
+
+
+def test_property_with_newline_and_separators_stays_one_property() -> None:
+    line = format_command("error", annotation_properties(file="a,b:c\nd.wav", title="t,x"),
+                          "m")
+    assert line == "::error title=t%2Cx,file=a%2Cb%3Ac%0Ad.wav::m"

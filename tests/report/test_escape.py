@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import pytest
 
-from speech_action.report.escape import escape_cell, escape_html, escape_markdown, safe_url
+from speech_action.report.escape import (
+    code_block,
+    code_span,
+    escape_cell,
+    escape_html,
+    escape_markdown,
+    one_line,
+    safe_url,
+)
 
 
 @pytest.mark.parametrize(
@@ -56,3 +64,34 @@ def test_escape_cell_empty_placeholder() -> None:
 )
 def test_safe_url(url: str, expected: str | None) -> None:
     assert safe_url(url) == expected
+
+
+# GitHub Flavored Markdown spec, "Fenced code blocks" (a closing fence has at least as many
+# backticks as the opening one) and "Code spans" (closed by a run of exactly as many).
+@pytest.mark.parametrize("text", ["plain", "a ` b", "```", "x\n```\n# h\n````` y", "`" * 9])
+def test_code_block_fence_is_longer_than_any_backtick_run(text: str) -> None:
+    block = code_block(text)
+    fence = block.split("\n", 1)[0]
+    assert set(fence) == {"`"} and len(fence) >= 3
+    inner = block.split("\n")[1:-1]
+    assert block.split("\n")[-1] == fence
+    assert all(not line.startswith(fence) for line in inner)
+    assert "\n".join(inner) == text
+
+
+def test_code_block_treats_a_lone_carriage_return_as_a_line_end() -> None:
+    assert code_block("a\r```\rb") == "````\na\n```\nb\n````"
+
+
+@pytest.mark.parametrize("text", ["name.wav", "a`b.wav", "``x``", "a\n::warning::b"])
+def test_code_span_cannot_be_closed_from_inside(text: str) -> None:
+    span = code_span(text)
+    ticks = span.split(" ", 1)[0]
+    assert span.endswith(" " + ticks)
+    inner = span[len(ticks) + 1: -len(ticks) - 1]
+    assert ticks not in inner and "\n" not in span
+
+
+def test_one_line_shows_breaks_and_controls_as_escapes() -> None:
+    assert one_line("a\nb\r\tc\x00d\u2028e\x85f.wav") == "a\\nb\\r\\tc\\x00d\\u2028e\\x85f.wav"
+    assert one_line("ordinary name.wav") == "ordinary name.wav"

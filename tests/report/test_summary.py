@@ -12,6 +12,7 @@ from speech_action.report import (
     Mode,
     ModelInfo,
     ServiceScore,
+    render_pr_comment,
     render_summary,
 )
 from speech_action.report.chart import history_chart
@@ -308,3 +309,16 @@ def test_file_and_model_names_are_escaped() -> None:
     assert "Benchmark (&lt;/pre&gt;&lt;script&gt;x&lt;/script&gt;):" in text
     assert "| | Benchmark: &lt;/pre&gt;&lt;script&gt;x&lt;/script&gt; |" in text
     assert "<script>" not in text and "</pre><" not in text
+
+
+def test_a_hostile_audio_name_stays_inside_its_summary_line() -> None:
+    """A blank line ends an HTML block (GitHub Flavored Markdown spec, "HTML blocks",
+    condition 6), so a name with newlines inside `<summary>` could start Markdown of its
+    own: a heading, a raw `<img>`. The name is shown on one line, HTML-escaped."""
+    name = "a.wav\n\n# Pwned\n<img src=x onerror=alert(1)>\n```"
+    first = benchmark_test().utterances[1]
+    report = benchmark_test(utterances=(Utterance(name, first.reference, first.benchmark,
+                                                  first.candidate),))
+    for text in (render_summary(report), render_pr_comment(report)):
+        assert "\n# Pwned" not in text and "<img" not in text
+        assert "<code>a.wav\\n\\n# Pwned\\n&lt;img src=x onerror=alert(1)&gt;\\n```</code>" in text
