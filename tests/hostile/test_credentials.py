@@ -208,3 +208,21 @@ def test_the_workflows_logging_enabled_false_beats_the_files_true(
     finally:
         service.service.stop()
     assert not service.violations, service.violations[:5]
+
+
+def test_a_storage_connection_string_in_speech_yml_is_refused_and_never_shown(
+        redirect_sink: RedirectSink, workspace: Path, tmp_path: Path) -> None:
+    # A secret in a file a pull request controls: refused even with a trusted endpoint, and
+    # its value (here pointing Blob at the sink) is neither used nor printed.
+    account_key = "c2lua2tleXNpbmtrZXlzaW5ra2V5c2lua2tleQ=="
+    connection = (f"DefaultEndpointsProtocol=http;AccountName=a;AccountKey={account_key};"
+                  f"BlobEndpoint={redirect_sink.redirector_url}/a;")
+    (workspace / "speech.yml").write_text(
+        f"speech-region: eastus\nstorage-connection-string: {connection}\n", encoding="utf-8")
+    run = _run({"mode": "benchmark-test", "speech-key": SPEECH_KEY}, workspace, tmp_path / "s")
+    assert run.returncode == 1, run.all_text
+    errors = run.annotations("error")
+    assert len(errors) == 1 and "`storage-connection-string` in speech.yml line 2:" in errors[0]
+    assert "a secret never belongs in a file a pull request can change" in errors[0]
+    assert account_key not in run.all_text and "BlobEndpoint" not in run.all_text
+    assert redirect_sink.redirector.received == []
