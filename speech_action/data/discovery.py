@@ -28,8 +28,13 @@ from speech_action.data.model import (
     TestDataSet,
     TrainingDataSet,
 )
+from speech_action.data.reader import zip_directory_size
 
 _IGNORED_ZIP_PREFIXES = ("__MACOSX/",)
+#: `zipfile` holds the whole central directory and a `ZipInfo` per entry in memory: 10,000
+#: files (the service's most) need a few MiB; a forged 100 MB zip of empty entries would
+#: need gigabytes.
+MAX_ZIP_DIRECTORY_BYTES = 8 * 1024**2
 
 
 def discover_test_data(workspace: Path, layout: DataLayout) -> TestDataSet:
@@ -168,6 +173,13 @@ def _zip_dataset(workspace: Path, path: Path, layout: DataLayout,
         return TestDataSet(DatasetKind.ACOUSTIC, display, (), None, (problem,))
     path = found[0]
     try:
+        directory = zip_directory_size(path)
+        if directory > MAX_ZIP_DIRECTORY_BYTES:
+            problem = Problem(display, None, (
+                f"the zip's table of contents is {directory:,} bytes, more than the "
+                f"{MAX_ZIP_DIRECTORY_BYTES:,} that 10,000 files (the most the service accepts) "
+                "need; it was not opened: create the zip again from the audio and transcript"))
+            return TestDataSet(DatasetKind.ACOUSTIC, display, (), None, (problem,))
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
     except (zipfile.BadZipFile, OSError) as error:

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 
 from speech_action.data.model import DataFile
 from speech_action.errors import SpeechActionError
@@ -25,6 +25,25 @@ CHUNK_SIZE = 1024 * 1024
 # method with NotImplementedError; damaged data shows up while reading.
 _OPEN_ERRORS = (OSError, zipfile.BadZipFile, RuntimeError, NotImplementedError)
 _ZIP_READ_ERRORS = (zipfile.BadZipFile, EOFError, zlib.error)
+
+
+# zipfile's own reading of the end of central directory record (private, unchanged since
+# Python 2.6; typeshed does not list it), so the size checked is the size `ZipFile` will read.
+# A parse of our own could disagree with zipfile's on a forged record.
+_END_RECORD: Any = getattr(zipfile, "_EndRecData", None)
+_END_RECORD_DIRECTORY_SIZE = 5  # zipfile._ECD_SIZE
+
+
+def zip_directory_size(path: Path) -> int:
+    """How many bytes of central directory `ZipFile(path)` reads and parses into one
+    `ZipInfo` per entry: 0 without an end record (`ZipFile` refuses such a file), the
+    file's size (the most it can be) should zipfile's helper ever go."""
+    with path.open("rb") as stream:
+        size = stream.seek(0, 2)
+        if _END_RECORD is None:
+            return size
+        record = _END_RECORD(stream)
+    return min(int(record[_END_RECORD_DIRECTORY_SIZE]), size) if record else 0
 
 
 class UnreadableFileError(SpeechActionError):

@@ -30,6 +30,7 @@ from speech_action.data import (
     Problem,
     discover_test_data,
     discover_training_data,
+    discovery,
     validate,
 )
 from speech_action.github.workflow import Workflow
@@ -225,6 +226,32 @@ def test_a_bzip2_member_is_refused(workspace: Path) -> None:
                                           "with bzip2, which the action does not unpack")
     assert problems[1].message.startswith("trans.txt (in the zip): the member is compressed "
                                           "with bzip2")
+
+
+def test_a_zip_of_countless_entries_is_not_opened(
+    workspace: Path, monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # zipfile parses the whole table of contents into memory: a forged 100 MB zip of empty
+    # entries would take gigabytes. Scaled down: 3,000 entries against a 64 KiB cap.
+    monkeypatch.setattr(discovery, "MAX_ZIP_DIRECTORY_BYTES", 64 * 1024)
+    _zipped_tests(workspace, {f"{n:04d}.wav": b"" for n in range(3000)})
+
+    problems = collect(workspace)
+
+    assert _where(problems) == [(f"{TEST}/tests.zip", None)]
+    assert problems[0].message.startswith("the zip's table of contents is 162,000 bytes, "
+                                          "more than the 65,536")
+    assert "it was not opened" in problems[0].message
+
+
+def test_a_file_named_zip_that_is_not_a_zip_is_still_reported_as_such(workspace: Path) -> None:
+    _zipped_tests(workspace, {})
+    (workspace / TEST / "tests.zip").write_bytes(bytes(10 * 1024**2))
+
+    problems = collect(workspace)
+
+    assert _where(problems) == [(f"{TEST}/tests.zip", None)]
+    assert "is not a readable zip file" in problems[0].message
 
 
 # --- huge lines --------------------------------------------------------------------------
