@@ -71,6 +71,10 @@ _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 
 
+# A text holding none of these (case-insensitively) cannot match a pattern above.
+_PATTERN_WORDS = ("sig", "accountkey", "sharedaccess", "subscription-key")
+
+
 def secret_forms(value: str) -> list[str]:
     """The strings to hide for one secret: itself, its lines, and its encoded forms."""
     forms = [value]
@@ -147,24 +151,22 @@ class Redactor:
         for secret in self._ordered:
             if secret in text:
                 text = text.replace(secret, MASK)
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
+        lowered = text.lower()
+        if any(word in lowered for word in _PATTERN_WORDS):  # most texts: no regex at all
+            for pattern, replacement in _PATTERNS:
+                text = pattern.sub(replacement, text)
         return text
 
     def redact_json(self, data: Any) -> Any:
-        """A JSON-ready value with every string (keys too) redacted.
+        """A JSON-ready value with every string in it (keys too) redacted; `data` itself
+        when nothing had to change.
 
-        The serialized text is redacted in one pass (fast on a large report, and it sees
-        the JSON-escaped forms); when that would break the JSON, each string on its own.
+        String by string, not over the serialized text: a string that holds a
+        JSON-escaped secret (`\\"` in a service's message) is escaped once more when
+        serialized, and no registered form would match it there.
         """
-        text = json.dumps(data)
-        redacted = self.redact(text)
-        if redacted == text:
-            return data
-        try:
-            return json.loads(redacted)
-        except ValueError:
-            return self._redact_each(data)
+        redacted = self._redact_each(data)
+        return data if redacted == data else redacted
 
     def _redact_each(self, data: Any) -> Any:
         if isinstance(data, str):
@@ -176,21 +178,18 @@ class Redactor:
         return data
 
     def redact_json_text(self, text: str) -> str:
-        """Serialized JSON (a record, a report) redacted; still valid JSON when it was."""
-        redacted = self.redact(text)
-        if redacted == text:
-            return text
+        """Serialized JSON (a record, a report) with its strings redacted; `text` as it
+        was when nothing had to change, else re-serialized in the same layout."""
         try:
-            json.loads(redacted)
+            loaded = json.loads(text)
         except ValueError:
-            try:
-                loaded = json.loads(text)
-            except ValueError:
-                return redacted  # it was no JSON to begin with
-            indent = 2 if "\n" in text else None
-            return json.dumps(self._redact_each(loaded), indent=indent) + (
-                "\n" if text.endswith("\n") else "")
-        return redacted
+            return self.redact(text)  # it was no JSON to begin with
+        redacted = self.redact_json(loaded)
+        if redacted is loaded:
+            return text
+        indent = 2 if "\n" in text.strip() else None
+        ending = "\n" if text.endswith("\n") else ""
+        return json.dumps(redacted, indent=indent, ensure_ascii=False) + ending
 
     def __repr__(self) -> str:
         # Never show the secrets themselves, only how many there are.

@@ -225,3 +225,17 @@ def test_redact_json_text_stays_valid_json_when_a_secret_holds_a_quote() -> None
     redacted = redactor.redact_json_text(text)
     assert json.loads(redacted) == json.loads(text) or "***" in redacted
     json.loads(redacted)
+
+
+def test_a_json_escaped_secret_inside_a_json_string_is_redacted() -> None:
+    """A service's message quoting the key JSON-escaped (`{\"key\": \"...\"}`) is escaped
+    once more in a record or report: the strings are redacted, not the serialized text."""
+    import json
+
+    secret = 'a"b\\c/d-long-enough-secret'
+    message = 'said {"key": ' + json.dumps(secret) + "}"
+    text = json.dumps({"message": message}, indent=2) + "\n"
+    out = Redactor([secret]).redact_json_text(text)
+    assert json.loads(out) == {"message": 'said {"key": "***"}'}
+    assert out.endswith("}\n") and out.startswith("{\n  ")
+    assert Redactor([secret]).redact_json_text("not json " + secret) == "not json ***"

@@ -52,26 +52,33 @@ HOSTILE_WAV = ("evil\n::stop-commands::pwn\n::set-output name=improved::true\n"
                "##[warning]legacy\n```\n# Pwned\n<img src=x onerror=alert(1)>\n`````.wav")
 
 
-def secret_forms_seen_in_the_wild(secret: str) -> dict[str, str]:
-    """How a service, a serializer or a renderer may write the secret."""
+def echoes(secret: str) -> dict[str, str]:
+    """How a service, a serializer or a renderer may write the secret back."""
     raw = secret.encode()
     return {
         "raw": secret,
         "url-encoded": quote(secret, safe=""),
         "url-encoded (plus)": quote_plus(secret),
         "base64": base64.b64encode(raw).decode(),
-        "base64 of user:key": base64.b64encode(b"user:" + raw).decode()[8:-4],
-        "base64 of u:key": base64.b64encode(b"u:" + raw).decode()[4:-4],
+        "base64 of user:key": base64.b64encode(b"user:" + raw).decode(),
         "json-escaped": json.dumps(secret)[1:-1],
         "html-escaped": html.escape(secret),
         "markdown-escaped": escape_markdown(secret),
     }
 
 
+def leak_markers(secret: str) -> dict[str, str]:
+    """What shows that an echo survived: the echo itself, or for base64 the characters
+    that the secret alone decides (its neighbours change the first and last ones)."""
+    markers = echoes(secret)
+    markers["base64"] = markers["base64"][:-4]
+    markers["base64 of user:key"] = markers["base64 of user:key"][8:-4]
+    return markers
+
+
 def echo_text(secret: str) -> str:
-    forms = secret_forms_seen_in_the_wild(secret)
-    return " | ".join(f"{name}: {forms[name]}" for name in (
-        "raw", "url-encoded", "base64", "json-escaped", "html-escaped", "markdown-escaped"))
+    forms = echoes(secret)
+    return " | ".join(f"{name}: {form}" for name, form in forms.items())
 
 
 # ---------------------------------------------------------------- checks over artefacts
@@ -93,7 +100,7 @@ def artefacts(run: ActionRun, workspace: Path) -> dict[str, str]:
 
 
 def assert_no_secret(places: dict[str, str], secret: str = KEY) -> None:
-    forms = secret_forms_seen_in_the_wild(secret)
+    forms = leak_markers(secret)
     leaks = [f"{name} in {place}" for place, text in places.items()
              for name, form in forms.items() if form in text]
     assert not leaks, "\n".join(leaks)
@@ -300,3 +307,29 @@ def test_a_key_echoed_across_the_error_body_cut_leaves_no_prefix(
     assert result.returncode == 1
     places = artefacts(result, e2e_workspace)
     assert not [place for place, text in places.items() if KEY[:12] in text]
+
+
+# ---------------------------------------------------------------- records, unit level
+
+
+@pytest.mark.parametrize("form", sorted(echoes(KEY)))
+def test_the_record_store_redacts_what_it_writes(tmp_path: Path, form: str) -> None:
+    """Records are bytes that outlive the run (`benchmark.json`, `history/`, results): the
+    store redacts them at write time, and they still read back as records."""
+    from speech_action.records.folder import FolderBackend
+    from speech_action.records.store import BackedRecordStore
+    from speech_action.redaction import Redactor
+    from tests.records.records_data import benchmark, model, result
+
+    echoed = echoes(KEY)[form]
+    store = BackedRecordStore(FolderBackend(tmp_path), Redactor([KEY]))
+    record = benchmark().model_copy(update={"model": model("base-1", f"named {echoed}")})
+    store.write_benchmark(record, expected=store.read_benchmark())
+    store.write_result(result().model_copy(update={"model": record.model}))
+    written = {p.name: p.read_text("utf-8") for p in tmp_path.rglob("*.json")}
+    assert len(written) == 3
+    assert_no_secret(written)
+    stored = store.read_benchmark().record
+    # Base64 keeps the few characters its neighbours decide (`named dXNlcjp***A==`).
+    assert stored is not None and stored.model.name.startswith("named ")
+    assert "***" in stored.model.name
