@@ -152,9 +152,9 @@ def report_failure(workflow: Workflow, summary: SummaryBuffer, error: BaseExcept
                            line=problem.line)
     elif isinstance(error, ConfigErrors):
         for each in error.errors:
-            workflow.error(str(each), title=_input_title(each))
+            _config_error(workflow, each)
     elif isinstance(error, ConfigError):
-        workflow.error(str(error), title=_input_title(error))
+        _config_error(workflow, error)
     elif internal:
         workflow.error(f"unexpected error ({type(error).__name__}: {error}); this is a bug "
                        "in speech-action, please report it with the log", title="Internal error")
@@ -164,6 +164,15 @@ def report_failure(workflow: Workflow, summary: SummaryBuffer, error: BaseExcept
     # HTML). The summary writer redacts it before it cuts anything.
     summary.add(f"## speech-action failed\n\n{code_block(str(error))}\n")
     workflow.set_output("improved", "false")
+
+
+def _config_error(workflow: Workflow, error: ConfigError) -> None:
+    """A setting refused in the config file is annotated on its file and line."""
+    file = getattr(error, "file", None)
+    line = getattr(error, "line", None)
+    workflow.error(str(error), title=_input_title(error),
+                   file=file if isinstance(file, str) else None,
+                   line=line if isinstance(line, int) else None)
 
 
 def _input_title(error: ConfigError) -> str:

@@ -26,6 +26,7 @@ from pydantic import ValidationError
 from speech_action.client.errors import AuthenticationError, SpeechServiceError, redact_url
 from speech_action.client.models import ErrorBody
 from speech_action.errors import ConfigError
+from speech_action.redaction import Redactor, redact
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 REQUEST_ID_HEADER = "apim-request-id"
@@ -145,18 +146,26 @@ def _redirect_refused(method: str, url: str, response: requests.Response) -> Red
 
 
 def parse_error_body(response: requests.Response) -> tuple[str | None, str | None]:
-    """(code, message) from either error shape; (None, text excerpt) for non-JSON bodies."""
+    """(code, message) from either error shape; (None, text excerpt) for other bodies.
+    An excerpt is redacted before it is cut: a cut first could keep most of an echoed key."""
     try:
         payload = response.json()
     except ValueError:
-        text = response.text.strip()
-        return None, text[:300] or None
+        return None, _excerpt(response, response.text.strip()) or None
     if not isinstance(payload, dict):
-        return None, str(payload)[:300]
+        return None, _excerpt(response, str(payload))
     try:
         return ErrorBody.model_validate(payload).code_and_message()
     except ValidationError:
-        return None, json.dumps(payload)[:300]
+        return None, _excerpt(response, json.dumps(payload))
+
+
+def _excerpt(response: requests.Response, text: str, limit: int = 300) -> str:
+    """The first `limit` characters of `text` with the request's own key and every
+    registered secret (in all their encoded forms) redacted first."""
+    sent_key = response.request.headers.get(KEY_HEADER) if response.request else None
+    redacted = Redactor([str(sent_key)] if sent_key else []).redact(redact(text))
+    return redacted[:limit]
 
 
 def error_from_response(method: str, response: requests.Response, *,

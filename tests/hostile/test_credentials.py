@@ -150,8 +150,6 @@ def test_pull_requests_speech_yml_cannot_send_the_key_to_a_loopback_sink(
     assert redirect_sink.redirector.received == [] and redirect_sink.collector.received == []
 
 
-@pytest.mark.xfail(strict=True, reason="publish.report_failure does not yet pass "
-                   "ConfigFileError.file/.line as the annotation's file= and line=")
 def test_the_refusal_is_annotated_on_speech_yml_s_line(
         redirect_sink: RedirectSink, workspace: Path, tmp_path: Path) -> None:
     run = _run_with_a_hostile_file(redirect_sink, workspace, tmp_path / "s")

@@ -298,9 +298,6 @@ def test_a_key_echoed_in_an_error_body_reaches_no_artefact(
     assert "***" in result.summary
 
 
-@pytest.mark.xfail(strict=True, reason="product bug, issue 12: client/transport.py "
-                   "parse_error_body cuts an error body to 300 characters before anything "
-                   "redacts it, so a key across the cut survives as a prefix")
 def test_a_key_echoed_across_the_error_body_cut_leaves_no_prefix(
         echo_server_cut_in_key: str, e2e_workspace: Path, tmp_path: Path) -> None:
     result = run(echo_server_cut_in_key, e2e_workspace, tmp_path / "step")
