@@ -8,6 +8,7 @@ variables) and `main(argv)` for the `speech-action` command (the same inputs as 
 from __future__ import annotations
 
 import argparse
+import io
 import json
 import os
 import signal
@@ -17,12 +18,13 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from pathlib import Path
 from types import FrameType
-from typing import Any
+from typing import Any, TextIO
 
 from speech_action import __version__
 from speech_action.config import INPUTS, inputs_from_cli_env, inputs_from_env
 from speech_action.github.context import github_context_from_env
-from speech_action.github.workflow import Workflow
+from speech_action.github.workflow import Workflow, log_text
+from speech_action.redaction import redact
 
 SERVE_HELP = "run the embedded local Speech to text service on 127.0.0.1 until interrupted"
 
@@ -30,7 +32,27 @@ SERVE_HELP = "run the embedded local Speech to text service on 127.0.0.1 until i
 def run_action(env: Mapping[str, str]) -> int:
     """The container action: inputs come as the runner passes them."""
     workspace = Path(env.get("GITHUB_WORKSPACE") or os.getcwd())
+    # The runner reads stderr for workflow commands too, and a library warning or a
+    # logged traceback reaches it without passing our Workflow: keep it redacted and inert.
+    sys.stderr = SafeStream(sys.stderr)
     return _execute(inputs_from_env(env), workspace, env)
+
+
+class SafeStream(io.TextIOBase):
+    """A text stream whose writes are redacted and cannot form a workflow command."""
+
+    def __init__(self, target: TextIO) -> None:
+        self._target = target
+
+    def write(self, text: str) -> int:
+        self._target.write(log_text(redact(text)))
+        return len(text)
+
+    def flush(self) -> None:
+        self._target.flush()
+
+    def writable(self) -> bool:
+        return True
 
 
 def main(argv: Sequence[str] | None = None, env: Mapping[str, str] | None = None) -> int:

@@ -140,3 +140,21 @@ def _publish_hostile_report(tmp_path: Path, redactor: Redactor, api_url: str) ->
         "json": (tmp_path / REPORTS_DIR / "train-and-gate-0123456-7.json").read_text("utf-8"),
         "log": workflow.stdout.getvalue(),  # type: ignore[attr-defined]
     }
+
+
+def test_stderr_of_the_action_is_redacted_and_inert() -> None:
+    # The runner processes workflow commands on stderr as on stdout (actions/runner,
+    # ActionCommandManager): a library's warning must not become a command or show a key.
+    import io
+
+    from speech_action.cli import SafeStream
+    from speech_action.redaction import DEFAULT_REDACTOR
+
+    secret = "stderr-secret-7f3a9c2e1b"
+    DEFAULT_REDACTOR.register(secret)
+    target = io.StringIO()
+    SafeStream(target).write(f"::stop-commands::x\nwarning {secret}\n##[error]y\n")
+    shown = target.getvalue()
+    assert secret not in shown
+    assert not any(line.startswith("::") for line in shown.splitlines())
+    assert "##[" not in shown
