@@ -47,6 +47,9 @@ class Limits:
     #: A line longer than this is a problem (file:line) and is never held in memory whole;
     #: a sentence or a transcript is a few hundred bytes.
     max_line_bytes: int = 4 * 1024**2
+    #: Not a published limit but what the others imply: the most audio a 2 GB zip holds
+    #: (35 h at 8 kHz) is a few MiB of transcript; a bigger one is not read.
+    max_transcript_bytes: int = 32 * 1024**2
     #: A zip member (above `zip_ratio_min_bytes`) that unpacks to more than this many times
     #: its compressed size is refused before it is read: a zip bomb, or audio that is
     #: mostly silence (WAVs hardly compress; the package stores them uncompressed anyway).

@@ -20,6 +20,7 @@ UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _URI = re.compile(r"https?://\S*|\bwww\.\S+", re.IGNORECASE)
 MAX_LINE_BYTES = Limits.max_line_bytes
+MAX_TRANSCRIPT_LINES = Limits.max_zip_files
 # What scoring's normalization removes besides whitespace and punctuation (P*):
 # apostrophes (U+02BC is a letter by category), the BOM and the zero-width space.
 _NOT_WORD = frozenset("'\u2019\u2018\u02bc\ufeff\u200b")
@@ -155,43 +156,59 @@ class Transcript:
 
 
 def check_transcript(stream: IO[bytes], sink: FileProblems,
-                     max_line_bytes: int = MAX_LINE_BYTES) -> Transcript:
-    """Check transcript lines (`<audio file name><TAB><transcript>`)."""
+                     max_line_bytes: int = MAX_LINE_BYTES,
+                     max_lines: int = MAX_TRANSCRIPT_LINES) -> Transcript:
+    """Check transcript lines (`<audio file name><TAB><transcript>`).
+
+    At most `max_lines` non-empty lines are read (a dataset holds at most that many
+    files), so what is kept per line stays bounded however long the file.
+    """
     entries: list[TranscriptEntry] = []
     first_line: dict[str, int] = {}
     names: set[str] = set()
     for line in read_lines(stream, sink, max_line_bytes):
         if not line.text.strip():
             continue
+        if len(names) >= max_lines:
+            sink.add(line.number, f"the transcript has more than {max_lines:,} lines, and a "
+                     f"dataset holds at most {max_lines:,} audio files; remove lines or split "
+                     "the data (the rest of the file was not read)")
+            break
         name, tab, text = line.text.partition("\t")
         name = name.strip()
         # Without a tab the name is most likely the first word ("a.wav hello").
         names.add(name if tab else (name.split() or [""])[0])
-        if not line.valid:
-            continue
-        if not tab:
-            sink.add(line.number, "no tab between the audio file name and the transcript; "
-                     "write `<audio file name><TAB><transcript>`")
-        elif not name:
-            sink.add(line.number, "the audio file name before the tab is empty; "
-                     "write `<audio file name><TAB><transcript>`")
-        elif not text.strip():
-            sink.add(line.number, f"empty transcript text for {name}; write what is said "
-                     "in the audio, or remove the line and the audio file")
-        elif not has_words(text):
-            sink.add(line.number, f"the transcript text for {name} has no words, only "
-                     "punctuation, so it cannot be scored; write what is said in the audio, "
-                     "or remove the line and the audio file")
-        elif name in first_line:
-            sink.add(line.number, f"duplicate name: {name} is already transcribed on line "
-                     f"{first_line[name]}; keep one line per audio file")
-        else:
+        problem = _line_problem(name, tab, text, first_line) if line.valid else ""
+        if problem:
+            sink.add(line.number, problem)
+        elif problem is None:
             first_line[name] = line.number
             entries.append(TranscriptEntry(line.number, name, text.strip()))
     if not names and sink.empty:
         sink.add(None, "the transcript has no lines; add a `<audio file name><TAB><transcript>` "
                  "line per audio file")
     return Transcript(entries, names)
+
+
+def _line_problem(name: str, tab: str, text: str, first_line: dict[str, int]) -> str | None:
+    """What is wrong with a transcript line, None when it is a good entry."""
+    if not tab:
+        return ("no tab between the audio file name and the transcript; "
+                "write `<audio file name><TAB><transcript>`")
+    if not name:
+        return ("the audio file name before the tab is empty; "
+                "write `<audio file name><TAB><transcript>`")
+    if not text.strip():
+        return (f"empty transcript text for {name}; write what is said "
+                "in the audio, or remove the line and the audio file")
+    if not has_words(text):
+        return (f"the transcript text for {name} has no words, only punctuation, so it "
+                "cannot be scored; write what is said in the audio, or remove the line and "
+                "the audio file")
+    if name in first_line:
+        return (f"duplicate name: {name} is already transcribed on line "
+                f"{first_line[name]}; keep one line per audio file")
+    return None
 
 
 def check_related_text(stream: IO[bytes], sink: FileProblems,

@@ -166,12 +166,17 @@ def _read_transcript(transcript: DataFile, reader: DataReader, sink: FileProblem
                  "line per audio file")
         return Transcript([], set())
     refused = member_refusal(transcript, limits)
+    if transcript.size > limits.max_transcript_bytes:
+        size, most = _sizes(transcript.size, limits.max_transcript_bytes)
+        refused = (f"the transcript is {size}, and the most audio a dataset can hold needs "
+                   f"at most {most}; it was not read: check that it is the transcript")
     if refused:
         sink.add(None, refused)
         return Transcript([], set())
     try:
         with reader.open(transcript) as stream:
-            return check_transcript(stream, sink, limits.max_line_bytes)
+            return check_transcript(stream, sink, limits.max_line_bytes,
+                                    limits.max_zip_files)
     except UnreadableFileError as error:
         sink.add(None, error.reason)
         return Transcript([], set())

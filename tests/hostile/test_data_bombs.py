@@ -292,9 +292,10 @@ def test_a_long_related_text_line_names_file_and_line(workspace: Path) -> None:
 _VALIDATE_IN_A_CHILD = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from speech_action.data import DataLayout, DataValidationError, discover_test_data, validate
+    from speech_action.data import DataLayout, DataValidationError, discover_training_data
+    from speech_action.data import validate
     try:
-        validate([discover_test_data(Path(sys.argv[1]), DataLayout())])
+        validate(discover_training_data(Path(sys.argv[1]), DataLayout()))
     except DataValidationError as error:
         print("\\n".join(str(p) for p in error.problems))
 """)
@@ -309,13 +310,14 @@ _MEASURE = textwrap.dedent("""
 
 
 @pytest.mark.timeout(180)
-def test_a_200_mb_single_line_transcript_keeps_rss_flat(workspace: Path) -> None:
-    # A 200 MB line after "a.wav<TAB>", as a hole in the file: no disk, read as zeros.
-    # Before the cap, iterating the file held the whole line (the issue: 1.5 GB -> 4.4 GB).
-    transcript = workspace / TEST / "trans.txt"
-    with transcript.open("wb") as out:
-        out.write(b"a.wav\thello ")
-        out.truncate(200 * 1024**2)
+def test_a_200_mb_single_line_of_related_text_keeps_rss_flat(workspace: Path) -> None:
+    # 200 MB (related text may be up to 200 MiB) in one line, as a hole in the file: no
+    # disk, read as zeros. Before the cap, iterating the file held the whole line (the
+    # issue: a one-line 1.5 GB trans.txt took 4.4 GB).
+    text = workspace / TRAIN / "plain_text.txt"
+    with text.open("wb") as out:
+        out.write(b"hello ")
+        out.truncate(200_000_000)
     try:
         # The middle process measures only its one child (RUSAGE_CHILDREN: the largest
         # waited-for child), not whatever else this test session has run.
@@ -323,12 +325,38 @@ def test_a_200_mb_single_line_transcript_keeps_rss_flat(workspace: Path) -> None
             [sys.executable, "-c", _MEASURE, _VALIDATE_IN_A_CHILD, str(workspace)],
             capture_output=True, text=True, timeout=150, cwd=REPO, check=True)
     finally:
-        transcript.unlink()
+        text.unlink()
     peak_kib, *lines = done.stdout.splitlines()
     assert int(peak_kib) < 150 * 1024, (peak_kib, done.stderr)
-    assert lines[0] == (f"{TEST}/trans.txt:1: the line is longer than 4,194,304 bytes, which "
+    assert lines[0] == (f"{TRAIN}/plain_text.txt:1: the line is longer than 4,194,304 bytes, which "
                         "no sentence or transcript needs; split it into lines (is this a text "
                         "file?); the line was not checked")
+
+
+def test_a_transcript_larger_than_any_dataset_needs_is_not_read(workspace: Path) -> None:
+    with (workspace / TEST / "trans.txt").open("ab") as out:
+        out.truncate(33 * 1024**2)
+
+    problems = collect(workspace)
+
+    assert _where(problems) == [(f"{TEST}/trans.txt", None)]
+    assert problems[0].message.startswith("the transcript is 33.0 MiB, and the most audio a "
+                                          "dataset can hold needs at most 32.0 MiB; it was "
+                                          "not read")
+
+
+def test_a_transcript_with_more_lines_than_files_stops_at_the_limit(workspace: Path) -> None:
+    # Short lines cost memory per line: a 30 MiB transcript of "a<TAB>b" lines would be
+    # millions of entries. No dataset holds more files than the zip limit.
+    with (workspace / TEST / "trans.txt").open("a") as out:
+        out.writelines(f"x{n}.wav{TAB}word\n" for n in range(5))
+
+    problems = collect(workspace, Limits(max_zip_files=4))
+
+    assert (f"{TEST}/trans.txt", 5) in _where(problems)
+    stop = next(p for p in problems if p.line == 5)
+    assert stop.message.startswith("the transcript has more than 4 lines, and a dataset "
+                                   "holds at most 4 audio files")
 
 
 # --- floods of problems ------------------------------------------------------------------
