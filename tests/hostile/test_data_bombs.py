@@ -133,6 +133,26 @@ def test_a_fifo_is_refused_without_being_opened(workspace: Path, name: str) -> N
     assert "is not a regular file (it is a named pipe (FIFO))" in fifo.message
 
 
+@pytest.mark.timeout(20)
+def test_a_listed_fifo_is_refused_without_being_opened(workspace: Path) -> None:
+    os.mkfifo(workspace / TRAIN / "pipe.txt")
+    layout = DataLayout(language_paths=(f"{TRAIN}/plain_text.txt", f"{TRAIN}/pipe.txt"))
+
+    problems = collect(workspace, layout=layout)
+
+    assert _where(problems) == [(f"{TRAIN}/pipe.txt", None)]
+    assert "is not a regular file (it is a named pipe (FIFO))" in problems[0].message
+
+
+def test_a_broken_link_is_a_problem_not_a_crash(workspace: Path) -> None:
+    (workspace / TEST / "c.wav").symlink_to("missing.wav")
+
+    problems = collect(workspace)
+
+    assert _where(problems) == [(f"{TEST}/c.wav", None)]
+    assert problems[0].message.startswith("cannot be read (")
+
+
 # --- WAV header bombs --------------------------------------------------------------------
 
 def _wav_with_fmt_size(claimed: int, body: bytes) -> bytes:
