@@ -50,3 +50,10 @@ def test_agreement_allows_normalization_differences_not_a_different_number() -> 
     check_agreement(evaluation({}), 1, near, recomputed)
     with pytest.raises(EvaluationResultError, match=r"its own transcriptions give 10\.00 %"):
         check_agreement(evaluation({}), 1, far, recomputed)
+
+
+def test_no_reference_words_in_the_recomputation_is_refused() -> None:
+    # Validation refuses wordless transcripts; this guards the evaluation's own reading.
+    reported = service_score(evaluation({"wordErrorRate1": 0.0}), 1)
+    with pytest.raises(EvaluationResultError, match="no words"):
+        check_agreement(evaluation({}), 1, reported, score(["..."], [""]))
