@@ -218,3 +218,15 @@ def test_a_huge_body_is_cut_to_githubs_limit_keeping_the_marker() -> None:
 def test_pr_number_comes_from_the_event_payload(event: dict[str, object],
                                                 number: int | None) -> None:
     assert pr_number_from_event(event) == number
+
+
+def test_our_comment_without_a_usable_id_is_an_error_not_a_patch_elsewhere() -> None:
+    session = requests.Session()
+    listed = [{"id": "../../pulls/1", "body": f"{COMMENT_MARKER}\nx",
+               "user": {"login": ACTIONS_BOT, "type": "Bot"}}]
+    with requests_mock.Mocker(session=session) as mock:
+        mock.get("http://gh.test/user", status_code=403, json=FORBIDDEN_USER)
+        mock.get(f"http://gh.test/repos/{REPO}/issues/5/comments?per_page=100", json=listed)
+        with pytest.raises(GitHubError, match="a listed comment has no usable `id`"):
+            upsert_pr_comment("http://gh.test", REPO, 5, REPORT_1, TOKEN, session=session)
+        assert [req.method for req in mock.request_history] == ["GET", "GET"]
