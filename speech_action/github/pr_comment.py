@@ -28,6 +28,7 @@ import requests
 from speech_action.errors import SpeechActionError
 from speech_action.github.context import DEFAULT_API_URL
 from speech_action.github.limits import COMMENT_MAX_CHARS
+from speech_action.redaction import DEFAULT_REDACTOR, Redactor
 from speech_action.report.markdown import COMMENT_MARKER
 
 MAX_PAGES = 100
@@ -136,6 +137,8 @@ class _Api:
         self.repo_url = f"{self.base}/repos/{repository}"
         self._origin = urlsplit(self.base)[:2]
         self._token = token
+        # The token's own forms are redacted here even when nobody registered it.
+        self._token_redactor = Redactor([token] if token else [])
         self._session = session
 
     def close(self) -> None:
@@ -203,7 +206,7 @@ class _Api:
     def _check(self, answer: requests.Response, doing: str, where: str) -> None:
         if answer.ok:
             return
-        detail = self._scrub(self._message(answer))
+        detail = self._message(answer)
         hint = ("check `github-token`" if answer.status_code == 401
                 else "re-run the job if GitHub is having trouble")
         raise GitHubError(
@@ -212,14 +215,15 @@ class _Api:
         )
 
     def _message(self, answer: requests.Response) -> str:
+        """GitHub's message, redacted (the token and every registered secret, in all their
+        forms) before it is cut: a cut first could keep most of an echoed token."""
         try:
             data = answer.json()
         except ValueError:
-            return answer.text[:200]
-        return str(data.get("message", "")) if isinstance(data, dict) else str(data)[:200]
-
-    def _scrub(self, text: str) -> str:
-        return text.replace(self._token, "***") if self._token else text
+            text = answer.text
+        else:
+            text = str(data.get("message", "")) if isinstance(data, dict) else str(data)
+        return self._token_redactor.redact(DEFAULT_REDACTOR.redact(text))[:200]
 
     def _json(self, answer: requests.Response, where: str) -> dict[str, Any]:
         try:

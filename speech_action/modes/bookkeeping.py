@@ -51,10 +51,12 @@ def endpoint_expiry(endpoint: Endpoint, model: AnyModel) -> Expiry | None:
 
 
 def history(ctx: ModeContext, limit: int = 20) -> tuple[HistoryPoint, ...]:
+    """The chart's points; a history entry that is not a valid record is skipped with a
+    warning (one bad file must not stop every later run; benchmark.json itself is strict)."""
     return tuple(
         HistoryPoint(time=record.time, commit=record.commit[:7], wer_percent=record.wer_percent,
                      model=record.model.name)
-        for record in ctx.store.history(limit)
+        for record in ctx.store.history(limit, skipped=ctx.log.warning)
     )
 
 

@@ -16,6 +16,7 @@ from typing import Literal
 from speech_action.client import Evaluation
 from speech_action.client.models import EvaluationProperties
 from speech_action.errors import ServiceError
+from speech_action.records.models import MAX_COUNT, MAX_WER_PERCENT
 from speech_action.report import ServiceScore
 from speech_action.scoring import CorpusScore
 
@@ -39,8 +40,9 @@ def service_score(evaluation: Evaluation, side: Literal[1, 2]) -> ServiceScore:
     label = f"evaluation {evaluation.display_name or evaluation.id}: wordErrorRate{side}"
     if wer is None:
         raise _refused(evaluation, f"{label} is missing")
-    if not math.isfinite(wer) or wer < 0:
-        raise _refused(evaluation, f"{label} is {wer!r}, not a finite rate of 0 or more")
+    if not math.isfinite(wer) or wer < 0 or wer * 100 > MAX_WER_PERCENT:
+        raise _refused(evaluation, f"{label} is {wer!r}, not a finite rate from 0 to "
+                                   f"{MAX_WER_PERCENT / 100:g}")
     if words is not None and words <= 0:
         raise _refused(evaluation, f"evaluation {evaluation.display_name or evaluation.id}: "
                                    f"wordCount{side} is {words}: the test set has no "
@@ -48,7 +50,9 @@ def service_score(evaluation: Evaluation, side: Literal[1, 2]) -> ServiceScore:
 
     def count(name: str) -> int | None:
         value = _field(properties, name, side)
-        return None if value is None or not math.isfinite(value) or value < 0 else round(value)
+        if value is None or not math.isfinite(value) or not 0 <= value <= MAX_COUNT:
+            return None
+        return round(value)
 
     sentence_rate = _field(properties, "sentence_error_rate", side)
     return ServiceScore(

@@ -30,6 +30,7 @@ from azure.core.exceptions import (
 from azure.storage.blob import BlobServiceClient, ContainerClient, ContentSettings
 
 from speech_action.errors import RecordsError
+from speech_action.records.models import MAX_RECORD_BYTES, too_large
 from speech_action.records.store import (
     BackedRecordStore,
     Listed,
@@ -130,6 +131,8 @@ class BlobBackend:
     def read(self, name: str) -> Stored | None:
         try:
             downloader = self._container.get_blob_client(name).download_blob()
+            if downloader.size > MAX_RECORD_BYTES:
+                raise too_large(self.where(name))
             data = downloader.readall()
         except ResourceNotFoundError:
             return None

@@ -24,6 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from speech_action.errors import RecordsError
+from speech_action.records.models import MAX_RECORD_BYTES, too_large
 from speech_action.records.store import BackedRecordStore, Listed, PreconditionFailed, Stored
 
 try:
@@ -56,11 +57,14 @@ class FolderBackend:
     def read(self, name: str) -> Stored | None:
         path = self._path(name)
         try:
-            data = path.read_bytes()
+            with path.open("rb") as stream:
+                data = stream.read(MAX_RECORD_BYTES + 1)
         except FileNotFoundError:
             return None
         except OSError as exc:
             raise RecordsError(f"{path}: cannot read the record ({exc.strerror})") from exc
+        if len(data) > MAX_RECORD_BYTES:
+            raise too_large(str(path))
         return Stored(data=data, etag=_etag(data))
 
     def write(self, name: str, data: bytes, *, if_match: str | None = None,

@@ -33,6 +33,9 @@ MAX_WER_PERCENT = 1000.0
 # Word and sentence counts: a test set the service accepts (at most 10,000 files of at most
 # 2 h) holds far fewer words than this; a larger count is corrupt.
 MAX_COUNT = 10**9
+# A record is a few kilobytes; anything far larger was not written by speech-action and is
+# refused before it is read into memory.
+MAX_RECORD_BYTES = 1024 * 1024
 
 WerPercent = Annotated[float, Field(ge=0, le=MAX_WER_PERCENT, allow_inf_nan=False)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
@@ -53,6 +56,12 @@ RESULTS_PREFIX = "results/"
 
 class InvalidRecordError(RecordsError):
     """A stored record that cannot be used: not JSON, not the model, or absurd numbers."""
+
+
+def too_large(where: str) -> InvalidRecordError:
+    return InvalidRecordError(
+        f"{where}: larger than {MAX_RECORD_BYTES // 1024} KiB, so not a speech-action record "
+        "(they are a few KB); it was not read. Fix or delete this file.")
 
 
 class _Tolerant(BaseModel):

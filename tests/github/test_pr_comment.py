@@ -230,3 +230,16 @@ def test_our_comment_without_a_usable_id_is_an_error_not_a_patch_elsewhere() -> 
         with pytest.raises(GitHubError, match="a listed comment has no usable `id`"):
             upsert_pr_comment("http://gh.test", REPO, 5, REPORT_1, TOKEN, session=session)
         assert [req.method for req in mock.request_history] == ["GET", "GET"]
+
+
+def test_a_token_echoed_across_the_message_cut_leaves_no_prefix() -> None:
+    # GitHub's error message is ours to show, cut to 200 characters: redacted first, so a
+    # token that straddles the cut leaves none of its characters behind.
+    session = requests.Session()
+    echoed = "x" * 190 + PAT + " and more"
+    with requests_mock.Mocker(session=session) as mock:
+        mock.get("http://gh.test/user", status_code=502, text=echoed)
+        with pytest.raises(GitHubError) as caught:
+            upsert_pr_comment("http://gh.test", REPO, 5, REPORT_1, PAT, session=session)
+    message = str(caught.value)
+    assert "x" * 190 in message and PAT[:8] not in message

@@ -72,6 +72,7 @@ BROKEN_SCORES: dict[str, dict[str, Any]] = {
     "wordErrorRate2 Infinity": {"wordErrorRate2": math.inf},
     "wordErrorRate1 Infinity": {"wordErrorRate1": math.inf},
     "wordErrorRate2 negative": {"wordErrorRate2": -0.05},
+    "wordErrorRate2 above 1000 %": {"wordErrorRate2": 10.5},
     "wordCount2 zero": {"wordCount2": 0},
     "wordErrorRate2 far below its transcriptions": {"wordErrorRate1": 0.9},
 }

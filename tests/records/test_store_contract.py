@@ -9,6 +9,7 @@ import pytest
 
 from speech_action.errors import RecordsError
 from speech_action.records import BenchmarkSnapshot, RecordConflictError
+from speech_action.records.models import MAX_RECORD_BYTES, InvalidRecordError
 from tests.records.conftest import StoreSite
 from tests.records.records_data import benchmark, candidate, result
 
@@ -174,3 +175,14 @@ def test_a_corrupt_candidate_is_reported_by_name(site: StoreSite) -> None:
     site.put_raw("candidates/abc1234-9.json", b'{"schema_version": 1, "commit": ')
     with pytest.raises(RecordsError, match=r"candidates/abc1234-9\.json: not valid UTF-8 JSON"):
         site.open().candidates()
+
+
+def test_a_record_far_larger_than_any_record_is_refused_unread(site: StoreSite) -> None:
+    # A pull request or another writer can plant a huge file; it is never read into memory.
+    site.put_raw("benchmark.json", b" " * (MAX_RECORD_BYTES + 1))
+    with pytest.raises(InvalidRecordError, match=r"benchmark\.json: larger than 1024 KiB"):
+        site.open().read_benchmark()
+    site.put_raw("history/20260101T000000000000Z-abc-1.json", b"{" * (MAX_RECORD_BYTES + 1))
+    skipped: list[str] = []
+    assert site.open().history(skipped=skipped.append) == []
+    assert len(skipped) == 1 and "larger than" in skipped[0]
