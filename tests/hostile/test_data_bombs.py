@@ -423,3 +423,30 @@ def test_a_transcript_of_only_punctuation_is_a_problem(workspace: Path) -> None:
     assert _where(problems) == [(f"{TEST}/trans.txt", 2)]
     assert "the transcript text for b.wav has no words, only punctuation" in (
         problems[0].message)
+
+
+_VALIDATE_TESTS_IN_A_CHILD = textwrap.dedent("""
+    import sys
+    from pathlib import Path
+    from speech_action.data import DataLayout, DataValidationError, discover_test_data
+    from speech_action.data import validate
+    try:
+        validate([discover_test_data(Path(sys.argv[1]), DataLayout())])
+    except DataValidationError as error:
+        print("\\n".join(str(p) for p in error.problems))
+""")
+
+
+@pytest.mark.timeout(180)
+def test_a_zipped_wav_claiming_a_1_9_gb_fmt_chunk_keeps_rss_flat(workspace: Path) -> None:
+    # The issue's case: a small zip whose WAV header claims a 1.9 GB `fmt ` chunk grew the
+    # process to 5.6 GB. Validated with the defaults a run uses, measured from outside.
+    fmt = wav_header()[20:36]
+    wav = _wav_with_fmt_size(1_900_000_000, fmt + bytes(20_000_000))
+    _zipped_tests(workspace, {"a.wav": wav, "trans.txt": f"a.wav{TAB}hi\n".encode()})
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, _VALIDATE_TESTS_IN_A_CHILD, str(workspace)],
+        capture_output=True, text=True, timeout=150, cwd=REPO, check=True)
+    peak_kib, *lines = done.stdout.splitlines()
+    assert int(peak_kib) < 150 * 1024, (peak_kib, done.stderr)
+    assert lines and lines[0].startswith(f"{TEST}/tests.zip"), done.stdout
