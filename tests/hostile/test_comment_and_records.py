@@ -20,7 +20,6 @@ are our own format: the docs are silent on what is absurd, so the bounds are our
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,7 +29,8 @@ from speech_action.records import BenchmarkSnapshot, FolderStore
 from speech_action.records.models import BENCHMARK_NAME, InvalidRecordError, history_name
 from speech_action.report import COMMENT_MARKER, HistoryPoint
 from speech_action.report.chart import history_chart
-from tests.e2e.conftest import EXAMPLE, SPEECH_KEY, RecordingService
+from tests.e2e.conftest import SPEECH_KEY, RecordingService
+from tests.e2e.conftest import workspace as workspace  # the example's data, as a fixture
 from tests.records.records_data import benchmark
 from tests.support.github_api import ACTIONS_BOT, running_github_api
 from tests.support.runner import ActionRun, run_action
@@ -39,15 +39,6 @@ TOKEN = "ghs_hostileCommentToken00aa11bb22cc33dd44ee"
 REPOSITORY = "contoso/speech-data"  # GITHUB_REPOSITORY as the runner helper sets it
 PR = 31
 RECORDS = ".speech-records"
-
-
-@pytest.fixture
-def workspace(tmp_path: Path) -> Path:
-    """A consumer repository holding the example's test and training data."""
-    root = tmp_path / "repo"
-    for folder in ("testing_data", "training_data"):
-        shutil.copytree(EXAMPLE / folder, root / folder)
-    return root
 
 
 @pytest.fixture
