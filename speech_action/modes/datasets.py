@@ -16,9 +16,9 @@ from speech_action.modes.context import ModeContext
 from speech_action.modes.entities import (
     CONTENT_HASH,
     PURPOSE,
-    REUSABLE_STATES,
     display_name,
     project_ref,
+    reusable,
     traceability,
 )
 from speech_action.modes.waiting import wait_for
@@ -57,11 +57,9 @@ def _reusable_dataset(ctx: ModeContext, dataset: DataSet, digest: str) -> Datase
     """The dataset of the same kind and content that can still finish: Succeeded before
     running, newest first. One left NotStarted by a cancelled block upload is skipped."""
     locale_filter = f"locale eq '{ctx.settings.locale}'"
-    matches = [d for d in ctx.service.list_datasets(locale_filter)
-               if d.kind == dataset.kind.value and d.status in REUSABLE_STATES
-               and (d.custom_properties or {}).get(CONTENT_HASH) == digest]
-    matches.sort(key=lambda d: (d.status == "Succeeded", d.created_date_time is not None,
-                                d.created_date_time), reverse=True)
+    same_kind = (d for d in ctx.service.list_datasets(locale_filter)
+                 if d.kind == dataset.kind.value)
+    matches = reusable(same_kind, CONTENT_HASH, digest)
     for candidate in matches:
         if candidate.status != "NotStarted" or ctx.service.dataset_can_finish(candidate):
             return candidate

@@ -77,7 +77,7 @@ def _the_stable_endpoint(ctx: ModeContext, created: Endpoint) -> Endpoint:
     two models and no second endpoint is billed. A run whose endpoint is deleted while it
     verifies it fails and records nothing (`EndpointChangedError`)."""
     named = ctx.service.endpoints_named(ctx.settings.endpoint_name)
-    stable = _stable([*named, created] if all(e.id != created.id for e in named) else named)
+    stable = _stable([created, *(e for e in named if e.id != created.id)])
     for twin in named:
         if twin.id != stable.id and _is_twin(twin, created):
             ctx.service.delete_endpoint(twin.id)

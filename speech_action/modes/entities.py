@@ -78,14 +78,19 @@ def _key_matches(entity: Entity, key: str, value: str) -> bool:
     return properties.get(key) == value and entity.status in REUSABLE_STATES
 
 
-def find_reusable(entities: Iterable[E], key: str, value: str) -> E | None:
-    """The entity carrying `key=value` that is not Failed: a Succeeded one before one still
-    running, the newest first."""
+def reusable(entities: Iterable[E], key: str, value: str) -> list[E]:
+    """The entities carrying `key=value` that are not Failed, best first: Succeeded ones
+    before those still running, the newest first."""
     matches = [entity for entity in entities if _key_matches(entity, key, value)]
     oldest = datetime.min.replace(tzinfo=UTC)
-    return max(matches, default=None,
-               key=lambda entity: (entity.status == "Succeeded",
-                                   entity.created_date_time or oldest))
+    return sorted(matches, reverse=True,
+                  key=lambda entity: (entity.status == "Succeeded",
+                                      entity.created_date_time or oldest))
+
+
+def find_reusable(entities: Iterable[E], key: str, value: str) -> E | None:
+    """The best of `reusable`, or None."""
+    return next(iter(reusable(entities, key, value)), None)
 
 
 def training_key(base_model_url: str, dataset_hashes: Iterable[str]) -> str:
