@@ -61,8 +61,6 @@ def execute(request: RunRequest, workflow: Workflow) -> int:
                              repository=request.context.repository)
         for secret in config.secret_values():
             workflow.register_secret(secret)
-        for warning in config.warnings:
-            workflow.warning(warning)
         outcome = _run(config, request, workflow)
         published = Published(workflow, summary, request.workspace, request.context,
                               request.event)

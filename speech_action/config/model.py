@@ -53,8 +53,6 @@ class Config(Frozen):
     blob_upload_from_mb: float = 100.0
     """With a storage connection string, packages of this size or more go through Blob
     (config file `upload.blob-from-mb`)."""
-    warnings: tuple[str, ...] = ()
-    """Problems that do not stop the run (e.g. a secret in the committed config file)."""
 
     @property
     def testing_data(self) -> Path:

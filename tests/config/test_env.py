@@ -92,5 +92,5 @@ def test_each_parsed_input_has_the_config_field_of_its_name() -> None:
     fields = set(Config.model_fields)
     assert parsed - in_layout <= fields
     assert fields - parsed == {
-        "workspace", "config_file", "data", "repository", "blob_upload_from_mb", "warnings",
+        "workspace", "config_file", "data", "repository", "blob_upload_from_mb",
     }
