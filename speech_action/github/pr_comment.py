@@ -125,6 +125,14 @@ def _no_permission(where: str, status: int) -> CommentResult:
     ))
 
 
+def _parsed(answer: requests.Response) -> Any:
+    """The answer's JSON; None when its body is not JSON."""
+    try:
+        return answer.json()
+    except ValueError:
+        return None
+
+
 class _Api:
     def __init__(self, api_url: str, repository: str, token: str,
                  session: requests.Session) -> None:
@@ -226,19 +234,13 @@ class _Api:
         return self._token_redactor.redact(DEFAULT_REDACTOR.redact(text))[:200]
 
     def _json(self, answer: requests.Response, where: str) -> dict[str, Any]:
-        try:
-            data = answer.json()
-        except ValueError:
-            data = None
+        data = _parsed(answer)
         if not isinstance(data, dict):
             raise GitHubError(f"{where}: the GitHub API answered with non-JSON or a non-object")
         return data
 
     def _json_list(self, answer: requests.Response, where: str) -> Iterator[dict[str, Any]]:
-        try:
-            data = answer.json()
-        except ValueError:
-            data = None
+        data = _parsed(answer)
         if not isinstance(data, list):
             raise GitHubError(f"{where}: listing comments did not answer a JSON list")
         return (item for item in data if isinstance(item, dict))
