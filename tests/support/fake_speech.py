@@ -213,9 +213,6 @@ class FakeSpeech:
             for side in (1, 2)}
 
     def get_endpoint(self, ref: str) -> Endpoint:
-        entity = self._raw("endpoints", ref)
-        for hook in list(self.endpoint_hooks):
-            hook(self, entity)
         return Endpoint.model_validate(self._get("endpoints", ref))
 
     def endpoints_named(self, display_name: str) -> list[Endpoint]:
@@ -251,9 +248,6 @@ class FakeSpeech:
         collection = entity.self_url.split("/")[-2]
 
         def fetch() -> tuple[E, float | None]:
-            if collection == "endpoints":
-                return model.model_validate(self.get_endpoint(entity.id).model_dump(
-                    by_alias=True, mode="json")), None
             return model.model_validate(self._get(collection, entity.id)), None
 
         poller = Poller(entity, fetch, clock=self.clock, sleep=self.clock.sleep, poll_s=poll_s,
@@ -270,8 +264,12 @@ class FakeSpeech:
                                      code="NotFound") from None
 
     def _get(self, collection: str, ref: str) -> dict[str, Any]:
-        """A GET: a pending job moves one poll closer to Succeeded."""
+        """A GET: a pending job moves one poll closer to Succeeded; an endpoint's hooks
+        (another run acting) run first."""
         entity = self._raw(collection, ref)
+        if collection == "endpoints":
+            for hook in list(self.endpoint_hooks):
+                hook(self, entity)
         entity_id = _id(ref)
         if entity_id in self._pending and self._committed.get(entity_id, True):
             if self._pending[entity_id] <= 0:
@@ -317,11 +315,10 @@ class FakeSpeech:
                 f"wordInsertionCount{side}": counts.insertions,
             })
         properties.update(self.evaluation_overrides)
-        return {key: value for key, value in properties.items() if value is not _MISSING}
+        return {key: value for key, value in properties.items() if value is not MISSING}
 
 
-_MISSING = object()
-MISSING = _MISSING
+MISSING = object()
 """An `evaluation_overrides` value that removes the property."""
 
 
