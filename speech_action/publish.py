@@ -14,8 +14,6 @@ produces.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +25,7 @@ from speech_action.github.context import GitHubContext
 from speech_action.github.pr_comment import GitHubError, pr_number_from_event, upsert_pr_comment
 from speech_action.github.workflow import Workflow
 from speech_action.modes import ModeOutcome, RunInfo
+from speech_action.records.folder import write_atomically
 from speech_action.report import Report, render_pr_comment, render_summary, to_json
 from speech_action.report.escape import code_block
 
@@ -121,20 +120,9 @@ class Published:
 
 
 def write_workspace_file(path: Path, text: str) -> None:
-    """Write atomically (temp file, then `os.replace`), 0644 in 0755 folders."""
-    for folder in reversed([path.parent, *path.parent.parents]):
-        if not folder.exists():
-            folder.mkdir(mode=0o755)
-            folder.chmod(0o755)  # mkdir's mode is cut by the umask
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8") as stream:
-            stream.write(text)
-        os.chmod(temporary, 0o644)  # mkstemp makes 0600: the runner's user could not read it
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    """Write atomically (temp file, then `os.replace`), 0644 in 0755 folders, as the
+    folder record store does."""
+    write_atomically(path, text.encode("utf-8"))
 
 
 def report_cancelled(workflow: Workflow, summary: SummaryBuffer) -> None:

@@ -71,13 +71,13 @@ class FolderBackend:
               if_absent: bool = False) -> str:
         path = self._path(name)
         try:
-            _make_dirs(path.parent)
             if if_match is not None or if_absent:
+                _make_dirs(path.parent)
                 with self._locked():
                     self._check_precondition(name, if_match)
                     _replace_atomically(path, data)
             else:
-                _replace_atomically(path, data)
+                write_atomically(path, data)
         except OSError as exc:
             raise RecordsError(
                 f"{path}: cannot write the record ({exc.strerror or exc}); check that "
@@ -143,6 +143,12 @@ def _open_lock_file(path: Path) -> int:
         os.close(fd)
         raise
     return fd
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write `data` to `path` atomically, 0644, creating missing folders 0755."""
+    _make_dirs(path.parent)
+    _replace_atomically(path, data)
 
 
 def _make_dirs(directory: Path) -> None:
