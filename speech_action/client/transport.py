@@ -94,9 +94,9 @@ class Transport:
              content_type: str | None = None) -> requests.Response:
         headers = {"Accept": "application/json"}
         # Links to other origins (SAS URLs of result files in blob storage) never see the key.
-        keyed = bool(self._key) and self.is_service_url(url)
-        if keyed and self._key:
-            headers[KEY_HEADER] = self._key
+        key = self._key if self.is_service_url(url) else None
+        if key:
+            headers[KEY_HEADER] = key
         body = data
         if json_body is not None:
             body = json.dumps(json_body).encode("utf-8")
@@ -106,7 +106,7 @@ class Transport:
         try:
             response = self._session.request(
                 method, url, data=body, headers=headers, timeout=self._timeout_s,
-                allow_redirects=not keyed,
+                allow_redirects=not key,
             )
         except _DROPPED as exc:
             raise ConnectionDropped(exc) from exc
@@ -115,7 +115,7 @@ class Transport:
                 f"{method} {redact_url(url)}: the file link redirects in a loop; re-run to get "
                 "fresh links", status=0, url=url) from None
         if 300 <= response.status_code < 400:
-            if keyed:
+            if key:
                 raise _redirect_refused(method, url, response)
             raise SpeechServiceError(
                 f"{method} {redact_url(url)} answered HTTP {response.status_code} without a "
