@@ -42,8 +42,8 @@ class _SplitWords(jiwer.AbstractTransform):
         return [s.split()]
 
     def process_list(self, inp: list[str]) -> list[list[str]]:
-        # jiwer's contract: an empty list becomes one empty sentence (`process` never
-        # passes one).
+        # jiwer's contract: an empty list becomes one empty sentence (`_jiwer_chunks`
+        # never passes one).
         return [s.split() for s in inp] or [[]]
 
 
@@ -174,25 +174,6 @@ class Aligned(NamedTuple):
 
     chunks: list[tuple[Chunk, ...]]
     counts: CountColumns
-
-
-class Processed(NamedTuple):
-    """Words and jiwer alignment chunks of each utterance (jiwer's `WordOutput` without
-    the corpus measures)."""
-
-    references: list[list[str]]
-    hypotheses: list[list[str]]
-    alignments: list[list[jiwer.AlignmentChunk]]
-
-
-def process(references: Sequence[str], hypotheses: Sequence[str]) -> Processed:
-    """`align_chunks` in jiwer's own shapes: lists of words and of `AlignmentChunk`s."""
-    aligned = align_chunks(references, hypotheses)
-    return Processed(
-        [text.split() for text in references],
-        [text.split() for text in hypotheses],
-        [[jiwer.AlignmentChunk(*chunk) for chunk in chunks] for chunks in aligned.chunks],
-    )
 
 
 def align_chunks(references: Sequence[str], hypotheses: Sequence[str]) -> Aligned:

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import gc
 import random
+from collections.abc import Sequence
+from typing import NamedTuple
 
 import jiwer
 import pytest
@@ -21,10 +23,29 @@ from speech_action.scoring import (
 from speech_action.scoring.alignment import AlignmentList, align, align_all, confusion_counts
 from speech_action.scoring.compare import Comparison, ModelResult
 from speech_action.scoring.significance import bootstrap_columns
-from speech_action.scoring.wer import count_utterances, process
+from speech_action.scoring.wer import align_chunks, count_utterances
 
 REFS = ["the cat sat", "a b c d", "", "", "same words here", "x y"]
 HYPS = ["the cat sit down", "a c d", "", "uh huh", "same words here", "z"]
+
+
+class Processed(NamedTuple):
+    """Words and jiwer alignment chunks of each utterance (jiwer's `WordOutput` without
+    the corpus measures)."""
+
+    references: list[list[str]]
+    hypotheses: list[list[str]]
+    alignments: list[list[jiwer.AlignmentChunk]]
+
+
+def process(references: Sequence[str], hypotheses: Sequence[str]) -> Processed:
+    """`align_chunks` in jiwer's own shapes: lists of words and of `AlignmentChunk`s."""
+    aligned = align_chunks(references, hypotheses)
+    return Processed(
+        [text.split() for text in references],
+        [text.split() for text in hypotheses],
+        [[jiwer.AlignmentChunk(*chunk) for chunk in chunks] for chunks in aligned.chunks],
+    )
 
 
 def _jiwer_counts(ref: str, hyp: str) -> UtteranceCounts:
