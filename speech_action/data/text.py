@@ -178,10 +178,12 @@ def check_transcript(stream: IO[bytes], sink: FileProblems,
         name = name.strip()
         # Without a tab the name is most likely the first word ("a.wav hello").
         names.add(name if tab else (name.split() or [""])[0])
-        problem = _line_problem(name, tab, text, first_line) if line.valid else ""
+        if not line.valid:  # already reported by `read_lines`
+            continue
+        problem = _line_problem(name, tab, text, first_line)
         if problem:
             sink.add(line.number, problem)
-        elif problem is None:
+        else:
             first_line[name] = line.number
             entries.append(TranscriptEntry(line.number, name, text.strip()))
     if not names and sink.empty:
