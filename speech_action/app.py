@@ -61,11 +61,11 @@ def execute(request: RunRequest, workflow: Workflow) -> int:
                              repository=request.context.repository)
         for secret in config.secret_values():
             workflow.register_secret(secret)
-        outcome = _run(config, request, workflow)
+        run = run_info(request.context, request.event)  # once: outside Actions its id is a time
+        outcome = _run(config, request, run, workflow)
         published = Published(workflow, summary, request.workspace, request.context,
                               request.event)
-        return published.outcome(outcome, run_info(request.context, request.event),
-                                 config.mode.value, comment=config.comment,
+        return published.outcome(outcome, run, config.mode.value, comment=config.comment,
                                  github_token=_secret(config.github_token))
     except RunCancelled:
         report_cancelled(workflow, summary)
@@ -81,7 +81,7 @@ def execute(request: RunRequest, workflow: Workflow) -> int:
         summary.flush()
 
 
-def _run(config: Config, request: RunRequest, workflow: Workflow) -> ModeOutcome:
+def _run(config: Config, request: RunRequest, run: RunInfo, workflow: Workflow) -> ModeOutcome:
     started = time.monotonic()
 
     def time_left() -> float:
@@ -95,7 +95,7 @@ def _run(config: Config, request: RunRequest, workflow: Workflow) -> ModeOutcome
         staging = _staging(connection_string, config, workflow)
         ctx = ModeContext(
             settings=mode_settings(config), service=client, store=store,
-            workspace=request.workspace, run=run_info(request.context, request.event),
+            workspace=request.workspace, run=run,
             log=workflow, now=lambda: datetime.now(UTC),
             poll_seconds=LOCAL_POLL_SECONDS if config.is_local else config.poll_seconds,
             deadline=time_left, staging=staging,
