@@ -76,10 +76,18 @@ class InputSpec:
         return self.default if self.name in _RUNNER_EVALUATED else ""
 
     @property
+    def code_default(self) -> str | None:
+        """The default `load` applies when neither the workflow nor the file gives a value;
+        None without one, or when the runner applies it (`github-token`)."""
+        if self.default and self.runner_default != self.default:
+            return self.default
+        return None
+
+    @property
     def action_yml_description(self) -> str:
         """The description in action.yml, which also states the default applied in code."""
-        if self.default and self.runner_default != self.default:
-            return f"{self.description} Default: `{self.default}`."
+        if self.code_default:
+            return f"{self.description} Default: `{self.code_default}`."
         return self.description
 
     def parser(self, workspace: Path) -> Parser | None:

@@ -181,8 +181,8 @@ def _merge(given: Mapping[str, str], file_settings: FileSettings) -> dict[str, R
             merged[spec.name] = RawSetting(given[spec.name], f"input `{spec.name}`")
         elif from_file is not None and from_file.value:
             merged[spec.name] = from_file
-        elif spec.default and not spec.default.startswith("${{"):
-            merged[spec.name] = RawSetting(spec.default, f"default of `{spec.name}`")
+        elif spec.code_default:
+            merged[spec.name] = RawSetting(spec.code_default, f"default of `{spec.name}`")
     return merged
 
 
