@@ -11,6 +11,7 @@ import pytest
 
 from speech_action.errors import ConfigError, JobTimeoutError
 from speech_action.modes.endpoint import EndpointChangedError
+from speech_action.modes.entities import entity_id
 from speech_action.records import BenchmarkRecord, CandidateRecord, ModelRef
 from speech_action.records.models import BENCHMARK_NAME
 from tests.modes.conftest import PULL_REQUEST, PUSH_TO_MAIN, Harness
@@ -29,7 +30,7 @@ def record_candidate(harness: Harness, model: dict[str, Any], *, commit: str, ev
     harness.store.write_candidate(CandidateRecord(
         commit=commit, run_id=run_id, time=claimed_time or harness.clock.now(),
         locale="en-US", ref=ref, event=event,
-        model=ModelRef(url=model["self"], id=model["self"].rsplit("/", 1)[-1],
+        model=ModelRef(url=model["self"], id=entity_id(model["self"]),
                        name=model["displayName"]),
         wer_percent=5.0, benchmark_wer_percent=8.0, improved=True, test_data_hash="t"))
     harness.clock.sleep(60)  # the store's clock moves on between writes
@@ -43,7 +44,7 @@ def endpoint(harness: Harness, serving: dict[str, Any] | None = None) -> dict[st
 
 def served_model(harness: Harness) -> str:
     [only] = harness.service.all("endpoints")
-    return str(only["model"]["self"]).rsplit("/", 1)[-1]
+    return entity_id(only["model"]["self"])
 
 
 def benchmark_model(harness: Harness) -> str | None:
@@ -92,7 +93,7 @@ def test_the_newest_default_branch_candidate_wins_over_a_newer_pull_request(
     record_candidate(harness, pr_model, commit="b" * 40, event="pull_request",
                      ref="refs/pull/9/merge")
     outcome = harness.run("deploy", run=NEXT_COMMIT_ON_MAIN)
-    assert outcome.outputs["model-id"] == main_model["self"].rsplit("/", 1)[-1]
+    assert outcome.outputs["model-id"] == entity_id(main_model["self"])
     assert any("default branch main" in note for note in outcome.report.notes)
 
 
@@ -103,7 +104,7 @@ def test_a_candidate_dated_in_the_future_does_not_pin_deploy(harness: Harness) -
                      claimed_time=harness.clock.now() + timedelta(days=365 * 70))
     record_candidate(harness, newer, commit="c" * 40, event="push", ref="refs/heads/main")
     outcome = harness.run("deploy", run=NEXT_COMMIT_ON_MAIN)
-    assert outcome.outputs["model-id"] == newer["self"].rsplit("/", 1)[-1]
+    assert outcome.outputs["model-id"] == entity_id(newer["self"])
 
 
 def test_candidates_of_other_branches_and_old_records_are_not_chosen(harness: Harness) -> None:
@@ -143,7 +144,7 @@ def test_the_patch_response_is_not_trusted(harness: Harness) -> None:
     harness.run("deploy")
     assert [status for status, _ in seen][:3] == ["Running", "Running", "Running"]
     assert all(benchmark is None for status, benchmark in seen if status != "Succeeded")
-    assert benchmark_model(harness) == served_model(harness) == model["self"].rsplit("/", 1)[-1]
+    assert benchmark_model(harness) == served_model(harness) == entity_id(model["self"])
 
 
 def test_another_run_changing_the_endpoint_meanwhile_records_nothing(harness: Harness) -> None:
@@ -159,7 +160,7 @@ def test_another_run_changing_the_endpoint_meanwhile_records_nothing(harness: Ha
     with pytest.raises(EndpointChangedError, match="another run changed it"):
         harness.run("deploy")
     assert benchmark_model(harness) is None
-    assert served_model(harness) == other["self"].rsplit("/", 1)[-1]
+    assert served_model(harness) == entity_id(other["self"])
 
 
 def test_two_deploys_racing_leave_endpoint_and_benchmark_agreeing(harness: Harness) -> None:
@@ -176,13 +177,13 @@ def test_two_deploys_racing_leave_endpoint_and_benchmark_agreeing(harness: Harne
         snapshot = harness.store.read_benchmark()
         harness.store.write_benchmark(BenchmarkRecord(
             commit="b" * 40, run_id="B", time=harness.clock.now(), locale="en-US",
-            kind="deploy", model=ModelRef(url=model_b["self"], id=model_b["self"].rsplit(
-                "/", 1)[-1]), wer_percent=4.0, test_data_hash="t"), expected=snapshot)
+            kind="deploy", model=ModelRef(url=model_b["self"], id=entity_id(model_b["self"])),
+            wer_percent=4.0, test_data_hash="t"), expected=snapshot)
 
     harness.backend.before_write.append(run_b_deploys_just_before_a_records)
     with pytest.raises(EndpointChangedError, match="no longer serves"):
         harness.run("deploy")
-    assert served_model(harness) == benchmark_model(harness) == model_b["self"].rsplit("/", 1)[-1]
+    assert served_model(harness) == benchmark_model(harness) == entity_id(model_b["self"])
 
 
 def test_a_benchmark_written_meanwhile_is_overwritten_while_the_endpoint_serves_ours(
@@ -203,7 +204,7 @@ def test_a_benchmark_written_meanwhile_is_overwritten_while_the_endpoint_serves_
 
     harness.backend.before_write.append(a_benchmark_test_run_writes)
     harness.run("deploy")
-    assert benchmark_model(harness) == served_model(harness) == model["self"].rsplit("/", 1)[-1]
+    assert benchmark_model(harness) == served_model(harness) == entity_id(model["self"])
 
 
 def test_a_timed_out_deploy_tells_the_truth_and_the_rerun_records(harness: Harness) -> None:
@@ -219,11 +220,11 @@ def test_a_timed_out_deploy_tells_the_truth_and_the_rerun_records(harness: Harne
     assert benchmark_model(harness) is None
     harness.service.polls_to_finish = 1
     [entity] = harness.service.all("endpoints")
-    harness.service._pending[entity["self"].rsplit("/", 1)[-1]] = 1  # the change completes
+    harness.service._pending[entity_id(entity["self"])] = 1  # the change completes
     outcome = harness.run("deploy", run=replace(PUSH_TO_MAIN, run_id="101"))
-    assert benchmark_model(harness) == served_model(harness) == model["self"].rsplit("/", 1)[-1]
+    assert benchmark_model(harness) == served_model(harness) == entity_id(model["self"])
     assert "already serves" in harness.log
-    assert outcome.outputs["endpoint-id"] == entity["self"].rsplit("/", 1)[-1]
+    assert outcome.outputs["endpoint-id"] == entity_id(entity["self"])
 
 
 def test_racing_first_deploys_keep_one_endpoint_of_the_name(harness: Harness) -> None:
@@ -243,6 +244,6 @@ def test_racing_first_deploys_keep_one_endpoint_of_the_name(harness: Harness) ->
     outcome = harness.run("deploy")
     [kept] = harness.service.all("endpoints")
     [deleted] = [c for c in harness.service.calls if c.startswith("delete endpoint")]
-    assert kept["self"].rsplit("/", 1)[-1] not in deleted  # this run's twin went
-    assert outcome.outputs["endpoint-id"] == kept["self"].rsplit("/", 1)[-1]
-    assert served_model(harness) == benchmark_model(harness) == model["self"].rsplit("/", 1)[-1]
+    assert entity_id(kept["self"]) not in deleted  # this run's twin went
+    assert outcome.outputs["endpoint-id"] == entity_id(kept["self"])
+    assert served_model(harness) == benchmark_model(harness) == entity_id(model["self"])
