@@ -248,7 +248,7 @@ def _explicit(
         resolve_in_workspace(workspace, relative, field_name)  # raises when out or in .git
         # The listed path itself (not its link's target): `_files` checks where it leads.
         path = Path(os.path.normpath(workspace.resolve() / relative))
-        if path.is_file() or path.is_symlink() or (path.exists() and not path.is_dir()):
+        if path.is_symlink() or (path.exists() and not path.is_dir()):
             paths.append(path)
         else:
             problems.append(Problem(workspace_relative(workspace, path), None, (
