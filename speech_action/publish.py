@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from speech_action.config import ConfigError, ConfigErrors
+from speech_action.config import ConfigError, ConfigErrors, ConfigFileError
 from speech_action.data import DataValidationError
 from speech_action.github.context import GitHubContext
 from speech_action.github.pr_comment import GitHubError, pr_number_from_event, upsert_pr_comment
@@ -156,11 +156,10 @@ def report_failure(workflow: Workflow, summary: SummaryBuffer, error: BaseExcept
 
 def _config_error(workflow: Workflow, error: ConfigError) -> None:
     """A setting refused in the config file is annotated on its file and line."""
-    file = getattr(error, "file", None)
-    line = getattr(error, "line", None)
-    workflow.error(str(error), title=_input_title(error),
-                   file=file if isinstance(file, str) else None,
-                   line=line if isinstance(line, int) else None)
+    if isinstance(error, ConfigFileError):
+        workflow.error(str(error), title=_input_title(error), file=error.file, line=error.line)
+    else:
+        workflow.error(str(error), title=_input_title(error))
 
 
 def _input_title(error: ConfigError) -> str:
