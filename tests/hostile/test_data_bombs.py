@@ -309,24 +309,43 @@ def test_a_long_related_text_line_names_file_and_line(workspace: Path) -> None:
     assert _where(problems) == [(f"{TRAIN}/plain_text.txt", 2)]
 
 
+# argv: the workspace, then `testing` or `training`: which data to discover and validate.
 _VALIDATE_IN_A_CHILD = textwrap.dedent("""
     import sys
     from pathlib import Path
-    from speech_action.data import DataLayout, DataValidationError, discover_training_data
-    from speech_action.data import validate
+    from speech_action.data import DataLayout, DataValidationError, discover_test_data
+    from speech_action.data import discover_training_data, validate
+    workspace = Path(sys.argv[1])
     try:
-        validate(discover_training_data(Path(sys.argv[1]), DataLayout()))
+        if sys.argv[2] == "testing":
+            validate([discover_test_data(workspace, DataLayout())])
+        else:
+            validate(discover_training_data(workspace, DataLayout()))
     except DataValidationError as error:
         print("\\n".join(str(p) for p in error.problems))
 """)
 _MEASURE = textwrap.dedent("""
     import resource, subprocess, sys
-    done = subprocess.run([sys.executable, "-c", sys.argv[1], sys.argv[2]],
+    done = subprocess.run([sys.executable, "-c", *sys.argv[1:]],
                           capture_output=True, text=True, timeout=120)
     print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
     print(done.stdout, end="")
     print(done.stderr, end="", file=sys.stderr)
 """)
+
+
+def _validate_in_a_child(workspace: Path, data: str) -> tuple[int, list[str], str]:
+    """Validate the `data` (`testing` or `training`) of `workspace` in a child process:
+    its peak RSS in KiB, the problems it printed, and its stderr.
+
+    The middle process measures only its one child (RUSAGE_CHILDREN: the largest
+    waited-for child), not whatever else this test session has run.
+    """
+    done = subprocess.run(
+        [sys.executable, "-c", _MEASURE, _VALIDATE_IN_A_CHILD, str(workspace), data],
+        capture_output=True, text=True, timeout=150, cwd=REPO, check=True)
+    peak_kib, *lines = done.stdout.splitlines()
+    return int(peak_kib), lines, done.stderr
 
 
 @pytest.mark.timeout(180)
@@ -339,15 +358,10 @@ def test_a_200_mb_single_line_of_related_text_keeps_rss_flat(workspace: Path) ->
         out.write(b"hello ")
         out.truncate(200_000_000)
     try:
-        # The middle process measures only its one child (RUSAGE_CHILDREN: the largest
-        # waited-for child), not whatever else this test session has run.
-        done = subprocess.run(
-            [sys.executable, "-c", _MEASURE, _VALIDATE_IN_A_CHILD, str(workspace)],
-            capture_output=True, text=True, timeout=150, cwd=REPO, check=True)
+        peak_kib, lines, stderr = _validate_in_a_child(workspace, "training")
     finally:
         text.unlink()
-    peak_kib, *lines = done.stdout.splitlines()
-    assert int(peak_kib) < 150 * 1024, (peak_kib, done.stderr)
+    assert peak_kib < 150 * 1024, (peak_kib, stderr)
     assert lines[0] == (f"{TRAIN}/plain_text.txt:1: the line is longer than 4,194,304 bytes, which "
                         "no sentence or transcript needs; split it into lines (is this a text "
                         "file?); the line was not checked")
@@ -425,18 +439,6 @@ def test_a_transcript_of_only_punctuation_is_a_problem(workspace: Path) -> None:
         problems[0].message)
 
 
-_VALIDATE_TESTS_IN_A_CHILD = textwrap.dedent("""
-    import sys
-    from pathlib import Path
-    from speech_action.data import DataLayout, DataValidationError, discover_test_data
-    from speech_action.data import validate
-    try:
-        validate([discover_test_data(Path(sys.argv[1]), DataLayout())])
-    except DataValidationError as error:
-        print("\\n".join(str(p) for p in error.problems))
-""")
-
-
 @pytest.mark.timeout(180)
 def test_a_zipped_wav_claiming_a_1_9_gb_fmt_chunk_keeps_rss_flat(workspace: Path) -> None:
     # The issue's case: a small zip whose WAV header claims a 1.9 GB `fmt ` chunk grew the
@@ -444,9 +446,6 @@ def test_a_zipped_wav_claiming_a_1_9_gb_fmt_chunk_keeps_rss_flat(workspace: Path
     fmt = wav_header()[20:36]
     wav = _wav_with_fmt_size(1_900_000_000, fmt + bytes(20_000_000))
     _zipped_tests(workspace, {"a.wav": wav, "trans.txt": f"a.wav{TAB}hi\n".encode()})
-    done = subprocess.run(
-        [sys.executable, "-c", _MEASURE, _VALIDATE_TESTS_IN_A_CHILD, str(workspace)],
-        capture_output=True, text=True, timeout=150, cwd=REPO, check=True)
-    peak_kib, *lines = done.stdout.splitlines()
-    assert int(peak_kib) < 150 * 1024, (peak_kib, done.stderr)
-    assert lines and lines[0].startswith(f"{TEST}/tests.zip"), done.stdout
+    peak_kib, lines, stderr = _validate_in_a_child(workspace, "testing")
+    assert peak_kib < 150 * 1024, (peak_kib, stderr)
+    assert lines and lines[0].startswith(f"{TEST}/tests.zip"), lines
