@@ -80,7 +80,9 @@ def listing(store: Store, request: ApiRequest, dataset_id: str) -> ApiResponse:
     })
 
 
-_UNCOMMITTED_KINDS = frozenset({"Uncommitted", "Latest"})  # BlockKind, besides "Committed"
+# BlockKind, besides "Committed". A tuple: `in` compares a JSON list or object `kind` with
+# ==, where a frozenset would raise TypeError (unhashable) and answer 500 instead of 400.
+_UNCOMMITTED_KINDS = ("Uncommitted", "Latest")
 
 
 def _entries(request: ApiRequest) -> list[dict[str, Any]]:

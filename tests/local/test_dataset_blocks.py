@@ -67,7 +67,7 @@ def test_commit_refuses_a_committed_kind_and_unknown_kinds(local: LocalService) 
                                                "kind": "Language"})
     path = dataset["self"].split("/speechtotext/")[1].split("?")[0]
     api.ok("PUT", f"{path}/blocks", data=TEXT, blockid="QUFB")
-    for kind in ("Committed", "Newest"):
+    for kind in ("Committed", "Newest", ["Latest"]):  # a list: 400, not a crash
         refused = api.call("POST", f"{path}/blocks:commit", json=[{"kind": kind, "id": "QUFB"}])
         assert refused.status_code == 400, refused.text
     assert api.ok("GET", f"{path}/blocks")["uncommittedBlocks"] == [{"name": "QUFB", "size": 16}]
