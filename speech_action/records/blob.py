@@ -58,9 +58,14 @@ class StorageSettingsError(RecordsError):
 
 def default_client_factory(connection_string: str) -> BlobServiceClient:
     """A client with bounded timeouts and retries (the SDK's policy retries 5xx, 429 and
-    connection errors with backoff; its default of 10 tries is too patient for a CI step)."""
+    connection errors with backoff; its default of 10 tries is too patient for a CI step).
+
+    A download's first GET reads up to `max_single_get_size` bytes (the SDK's default is
+    32 MiB) before the blob's size is known: at one byte over a record's limit, `read`
+    refuses an oversized blob having read no more than that."""
     return BlobServiceClient.from_connection_string(
-        connection_string, connection_timeout=20, read_timeout=60, retry_total=3
+        connection_string, connection_timeout=20, read_timeout=60, retry_total=3,
+        max_single_get_size=MAX_RECORD_BYTES + 1,
     )
 
 
