@@ -146,7 +146,7 @@ class _Api:
         self._origin = urlsplit(self.base)[:2]
         self._token = token
         # The token's own forms are redacted here even when nobody registered it.
-        self._token_redactor = Redactor([token] if token else [])
+        self._token_redactor = Redactor([token])
         self._session = session
 
     def close(self) -> None:
