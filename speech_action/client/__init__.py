@@ -47,13 +47,11 @@ from speech_action.errors import RunBudgetExceededError
 
 __all__ = [
     "BLOCK_SIZE", "DEFAULT_API_VERSION", "TERMINAL_STATES", "VERSIONS", "AmbiguousCreateError",
-    "ApiVersion", "AuthenticationError", "CustomModel", "Dataset", "DatasetDefinition",
-    "Endpoint", "EndpointDefinition", "EntityJobFailedError", "EntityRef", "Evaluation", "File",
+    "ApiVersion", "AuthenticationError", "CustomModel", "Dataset", "DatasetDefinition", "Endpoint",
+    "EndpointDefinition", "EntityJobFailedError", "EntityRef", "Evaluation", "File",
     "ModelDefinition", "NoAdaptableBaseModelError", "Poller", "ProgressEvent", "Project",
-    "RetryPolicy",
-    "RunBudgetExceededError", "ServiceUnreachableError", "SpeechBaseModel", "SpeechClient",
-    "SpeechServiceError", "Transcription", "TranscriptionResult", "UploadedBlocks",
-    "WaitTimeoutError", "block_id",
-    "get_version", "parse_retry_after", "parse_transcription_result",
-    "ref",
+    "RetryPolicy", "RunBudgetExceededError", "ServiceUnreachableError", "SpeechBaseModel",
+    "SpeechClient", "SpeechServiceError", "Transcription", "TranscriptionResult", "UploadedBlocks",
+    "WaitTimeoutError", "block_id", "get_version", "parse_retry_after",
+    "parse_transcription_result", "ref",
 ]
