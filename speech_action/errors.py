@@ -38,3 +38,14 @@ class RunBudgetExceededError(JobTimeoutError):
 
 class RecordsError(SpeechActionError):
     """Benchmark records could not be read or written."""
+
+
+SHOWN_CHARS = 100
+
+
+def shown(value: str, limit: int = SHOWN_CHARS) -> str:
+    """A value from a pull request or a service as an error message repeats it: at most
+    `limit` characters (the rest counted), so a 4 MB name cannot flood a log line."""
+    if len(value) <= limit:
+        return value
+    return f"{value[:limit]}... ({len(value) - limit:,} more characters)"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
-from speech_action.errors import ConfigError
+from speech_action.errors import ConfigError, shown
 
 # The `data` section: `testing`/`training` set the inputs of those names (config checks
 # them and names the input), the file names set the rest of the layout.
@@ -82,7 +82,7 @@ def _read_key(key: str, node: yaml.Node, at: tuple[str, int], label: str,
                                       line)
     else:
         raise _Problem(
-            f"{where}: unknown setting `{key}`; the file takes the action's inputs "
+            f"{where}: unknown setting `{shown(key)}`; the file takes the action's inputs "
             "(kebab-case, e.g. `speech-region`), `data` and `upload`"
         )
 
@@ -109,7 +109,7 @@ def _pairs(node: yaml.Node, label: str) -> Iterator[tuple[str, yaml.Node, str, i
         key, line = str(key_node.value), key_node.start_mark.line + 1
         where = f"{label} line {line}"
         if key in seen:
-            raise _Problem(f"{where}: `{key}` is set twice; keep one")
+            raise _Problem(f"{where}: `{shown(key)}` is set twice; keep one")
         seen.add(key)
         yield key, value_node, where, line
 
@@ -138,20 +138,20 @@ def _read_data(node: yaml.Node, label: str, into: FileSettings) -> None:
             into.pronunciation_file = _scalar(value, key, where) or None
         else:
             known = ", ".join(f"`{k}`" for k in (*DATA_KEYS, TRANSCRIPT_FILES, PRONUNCIATION_FILE))
-            raise _Problem(f"{where}: unknown `data` key `{key}`; known: {known}")
+            raise _Problem(f"{where}: unknown `data` key `{shown(key)}`; known: {known}")
 
 
 def _read_upload(node: yaml.Node, label: str, into: FileSettings) -> None:
     for key, value, where, _ in _pairs(node, label):
         if key not in UPLOAD_KEYS:
             known = ", ".join(f"`{k}`" for k in UPLOAD_KEYS)
-            raise _Problem(f"{where}: unknown `upload` key `{key}`; known: {known}")
+            raise _Problem(f"{where}: unknown `upload` key `{shown(key)}`; known: {known}")
         text = _scalar(value, key, where)
         try:
             megabytes = float(text)
         except ValueError:
             megabytes = -1.0
         if not megabytes >= 0:  # also refuses nan
-            raise _Problem(f"{where}: `upload.blob-from-mb` is {text!r}; give a number of "
+            raise _Problem(f"{where}: `upload.blob-from-mb` is {shown(text)!r}; give a number of "
                            "megabytes, 0 or more (0: every dataset goes through Blob)")
         into.blob_upload_from_mb = megabytes

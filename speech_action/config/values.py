@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from speech_action.client.transport import is_loopback_host, origin
 from speech_action.client.versions import VERSIONS
+from speech_action.errors import shown
 from speech_action.records.blob import (
     StorageSettingsError,
     check_connection_string,
@@ -41,13 +42,13 @@ _REGION = re.compile(r"[a-z][a-z0-9]*")
 def boolean(raw: str) -> bool:
     if raw in _TRUE or raw in _FALSE:
         return raw in _TRUE
-    raise InvalidValue(f"`{raw}` is not a boolean; use `true` or `false`")
+    raise InvalidValue(f"`{shown(raw)}` is not a boolean; use `true` or `false`")
 
 
 def positive(raw: str) -> float:
     value = float(raw) if _NUMBER.fullmatch(raw) else math.nan
     if not value > 0:
-        raise InvalidValue(f"`{raw}` is not a positive number; write e.g. `30`")
+        raise InvalidValue(f"`{shown(raw)}` is not a positive number; write e.g. `30`")
     return value
 
 
@@ -56,14 +57,14 @@ def mode(raw: str) -> Mode:
         return Mode(raw)
     except ValueError:
         valid = ", ".join(f"`{each.value}`" for each in Mode)
-        raise InvalidValue(f"unknown mode `{raw}`; valid modes: {valid}") from None
+        raise InvalidValue(f"unknown mode `{shown(raw)}`; valid modes: {valid}") from None
 
 
 def api_version(raw: str) -> str:
     if raw in VERSIONS:
         return raw
     valid = ", ".join(f"`{v}`" for v in VERSIONS)
-    raise InvalidValue(f"unsupported API version `{raw}`; use one of {valid}")
+    raise InvalidValue(f"unsupported API version `{shown(raw)}`; use one of {valid}")
 
 
 def min_improvement(raw: str) -> MinImprovement:
@@ -76,7 +77,7 @@ def min_improvement(raw: str) -> MinImprovement:
 def region(raw: str) -> str:
     if not _REGION.fullmatch(raw.lower()):
         raise InvalidValue(
-            f"`{raw}` is not a region name such as `eastus` or `westeurope`; "
+            f"`{shown(raw)}` is not a region name such as `eastus` or `westeurope`; "
             "for a full URL use `speech-endpoint`"
         )
     return raw.lower()
@@ -124,14 +125,14 @@ def endpoint(raw: str) -> str:
         )
     if parts.scheme == "http" and not is_loopback_host(parts.hostname):
         raise InvalidValue(
-            f"`{raw}` uses http://, allowed only for 127.0.0.1/localhost; use https://"
+            f"`{shown(raw)}` uses http://, allowed only for 127.0.0.1/localhost; use https://"
         )
     return raw.rstrip("/")
 
 
 def locale(raw: str) -> str:
     if not _LOCALE.fullmatch(raw):
-        raise InvalidValue(f"`{raw}` is not a locale such as `en-US`")
+        raise InvalidValue(f"`{shown(raw)}` is not a locale such as `en-US`")
     return raw
 
 
@@ -147,9 +148,9 @@ def container(raw: str) -> str:
 def reference(raw: str) -> str:
     """An entity id or URL (the client resolves it); only obvious mistakes are caught."""
     if any(ch.isspace() for ch in raw):
-        raise InvalidValue(f"`{raw}` contains spaces; give an id or a URL")
+        raise InvalidValue(f"`{shown(raw)}` contains spaces; give an id or a URL")
     if "://" in raw and urlsplit(raw).scheme not in ("https", "http"):
-        raise InvalidValue(f"`{raw}` is not an https:// URL")
+        raise InvalidValue(f"`{shown(raw)}` is not an https:// URL")
     return raw
 
 
@@ -177,7 +178,8 @@ def inside_workspace(workspace: Path) -> Callable[[str], Path]:
     def parse(raw: str) -> Path:
         path = (workspace / raw).resolve()
         if not path.is_relative_to(workspace):
-            raise InvalidValue(f"`{raw}` resolves outside the workspace; give a path inside it")
+            raise InvalidValue(f"`{shown(raw)}` resolves outside the workspace; "
+                               "give a path inside it")
         return path
 
     return parse

@@ -15,6 +15,7 @@ from typing import IO
 
 from speech_action.data.model import DataFile, DataSet, Limits, Problem
 from speech_action.data.reader import CHUNK_SIZE, DataReader
+from speech_action.errors import shown
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
@@ -201,14 +202,14 @@ def _line_problem(name: str, tab: str, text: str, first_line: dict[str, int]) ->
         return ("the audio file name before the tab is empty; "
                 "write `<audio file name><TAB><transcript>`")
     if not text.strip():
-        return (f"empty transcript text for {name}; write what is said "
+        return (f"empty transcript text for {shown(name)}; write what is said "
                 "in the audio, or remove the line and the audio file")
     if not has_words(text):
-        return (f"the transcript text for {name} has no words, only punctuation, so it "
+        return (f"the transcript text for {shown(name)} has no words, only punctuation, so it "
                 "cannot be scored; write what is said in the audio, or remove the line and "
                 "the audio file")
     if name in first_line:
-        return (f"duplicate name: {name} is already transcribed on line "
+        return (f"duplicate name: {shown(name)} is already transcribed on line "
                 f"{first_line[name]}; keep one line per audio file")
     return None
 

@@ -29,6 +29,7 @@ from speech_action.data.text import (
     check_transcript,
 )
 from speech_action.data.wav import WavHeaderError, describe_format_problems, read_wav_header
+from speech_action.errors import shown
 
 # zipfile decompresses bzip2 and LZMA without an output bound (one small read can unpack
 # gigabytes); stored and deflated members are read in bounded pieces.
@@ -147,7 +148,7 @@ def _check_transcript_matches(dataset: DataSet, limits: Limits,
             hint = folded.get(entry.name.casefold())
             fix = f"did you mean {hint}? Names are case-sensitive" if hint else (
                 "add the audio file or remove the line")
-            sink.add(entry.line, f"names {entry.name}, which is not among the audio files "
+            sink.add(entry.line, f"names {shown(entry.name)}, which is not among the audio files "
                      f"of {dataset.root}; {fix}")
     problems = sink.result()
     # An empty or unreadable transcript is one problem, not one per audio file.
