@@ -32,6 +32,7 @@ from pathlib import Path
 from speech_action.client.versions import DEFAULT_API_VERSION, VERSIONS
 from speech_action.config import values
 from speech_action.config.values import Parser, inside_workspace
+from speech_action.records import DEFAULT_CONTAINER, DEFAULT_RECORDS_DIR
 from speech_action.run_mode import Mode
 
 __all__ = [
@@ -143,9 +144,9 @@ INPUTS: tuple[InputSpec, ...] = (
     _spec("storage-connection-string", "", "Azure Blob connection string (secret): benchmark "
           "records and test results go to a container.", values.connection_string,
           secret=True, connection=True),
-    _spec("storage-container", "speech-benchmarks", "Blob container for records.",
+    _spec("storage-container", DEFAULT_CONTAINER, "Blob container for records.",
           values.container, connection=True),
-    _spec("records-dir", ".speech-records", "Without a connection string, records go to this "
+    _spec("records-dir", DEFAULT_RECORDS_DIR, "Without a connection string, records go to this "
           "folder of the workspace (persist it with a cache, an artifact or a commit).",
           path=True),
     _spec("model", "", "deploy: model id or URL; default: the improved candidate trained on "

@@ -127,7 +127,14 @@ class FolderBackend:
         parts = name.split("/")
         if any(part in ("", ".", "..") for part in parts):
             raise RecordsError(f"{self.location}: refusing unsafe record name {name!r}")
-        return self._root.joinpath(*parts)
+        path = self._root.joinpath(*parts)
+        # The folder may be committed to the repository, so a pull request controls it: a
+        # symlinked subfolder or file must not make the action (root, in its container)
+        # read or write outside the records folder.
+        if not path.resolve().is_relative_to(self._root.resolve()):
+            raise RecordsError(f"{path}: leads outside {self.location} (a symbolic link?); "
+                               "remove the link so records stay in the folder")
+        return path
 
 
 def _open_lock_file(path: Path) -> int:

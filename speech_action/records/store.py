@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol
 
-from speech_action.errors import RecordsError
+from speech_action.errors import RecordsError, shown
 from speech_action.records.models import (
     BENCHMARK_NAME,
     CANDIDATES_PREFIX,
@@ -262,7 +262,7 @@ class BackedRecordStore:
 
 
 def _describe(record: BenchmarkRecord) -> str:
-    url = f" ({record.run_url})" if record.run_url else ""
+    url = f" ({shown(record.run_url)})" if record.run_url else ""
     return f"the {record.kind} benchmark of commit {record.commit}, run {record.run_id}{url}"
 
 

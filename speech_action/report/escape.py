@@ -16,7 +16,6 @@ from urllib.parse import quote, urlsplit
 
 __all__ = [
     "code_block",
-    "code_span",
     "escape_cell",
     "escape_html",
     "escape_markdown",
@@ -56,14 +55,6 @@ def code_block(text: str) -> str:
     fence = "`" * max(3, _longest_backtick_run(text) + 1)
     body = text.replace("\r\n", "\n").replace("\r", "\n").rstrip("\n")
     return f"{fence}\n{body}\n{fence}"
-
-
-def code_span(text: str) -> str:
-    """`text` (one line: see `one_line`) as an inline code span it cannot close."""
-    line = one_line(text)
-    ticks = "`" * (_longest_backtick_run(line) + 1)
-    # A space inside each end, so a backtick at the edge does not join the delimiter.
-    return f"{ticks} {line} {ticks}"
 
 
 def one_line(text: str) -> str:

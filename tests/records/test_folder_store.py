@@ -214,3 +214,15 @@ def test_two_processes_racing_one_snapshot_give_one_winner(tmp_path: Path) -> No
     assert f"commit {winner}, run {winner[:3]}" in loser_message
     current = store.read_benchmark().record
     assert current is not None and current.commit == winner
+
+
+def test_a_symlinked_subfolder_cannot_lead_records_out_of_the_folder(tmp_path: Path) -> None:
+    # The records folder may be committed, so a pull request controls it: a link there
+    # must not make the action (root in its container) write or read elsewhere.
+    records, elsewhere = tmp_path / "records", tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    records.mkdir()
+    (records / "history").symlink_to(elsewhere, target_is_directory=True)
+    with pytest.raises(RecordsError, match="leads outside"):
+        FolderStore(records).write_benchmark(benchmark(), expected=BenchmarkSnapshot(None, None))
+    assert list(elsewhere.iterdir()) == []
