@@ -17,6 +17,7 @@ from pydantic import SecretStr
 
 from speech_action.client.transport import is_loopback_host, origin
 from speech_action.client.versions import VERSIONS
+from speech_action.data.layout import in_git
 from speech_action.errors import shown
 from speech_action.records.blob import (
     StorageSettingsError,
@@ -177,6 +178,9 @@ def connection_string(raw: str) -> SecretStr:
 def inside_workspace(workspace: Path) -> Callable[[str], Path]:
     def parse(raw: str) -> Path:
         path = (workspace / raw).resolve()
+        if in_git(workspace, path):
+            raise InvalidValue(f"`{shown(raw)}` is inside `.git`, which the action never "
+                               "reads or writes; give another folder of the workspace")
         if not path.is_relative_to(workspace):
             raise InvalidValue(f"`{shown(raw)}` resolves outside the workspace; "
                                "give a path inside it")

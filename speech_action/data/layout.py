@@ -68,7 +68,7 @@ def resolve_in_workspace(workspace: Path, relative: str | Path, field: str) -> P
             "give a path inside the repository",
             field=field, path=path,
         )
-    if _in_git(root, root / relative) or _in_git(root, candidate):
+    if in_git(root, root / relative) or in_git(root, candidate):
         raise DataPathError(
             f"the data layout's `{field}` path {path!r} points into a .git folder, which "
             "holds the checkout's credentials and is never read as data; give a path to "
@@ -78,7 +78,7 @@ def resolve_in_workspace(workspace: Path, relative: str | Path, field: str) -> P
     return candidate
 
 
-def _in_git(root: Path, path: Path) -> bool:
+def in_git(root: Path, path: Path) -> bool:
     """Whether `path` (under `root`, links followed or not) names `.git` or something in it."""
     try:
         parts = path.relative_to(root).parts
@@ -111,7 +111,7 @@ def readable_target(root: Path, folder: Path, path: Path) -> tuple[Path, int] | 
     if not plain and not target.is_relative_to(root):
         return ("is a link to a file outside the workspace; the action only reads files "
                 "inside the repository: copy the file in instead")
-    if not plain and _in_git(root, target):
+    if not plain and in_git(root, target):
         return ("is a link into the .git folder, which holds the checkout's credentials "
                 "and is never read as data; remove the link")
     if not plain and not target.is_relative_to(folder):

@@ -188,6 +188,7 @@ INVALID = [
      "workspace"),
     ("training-data", "/etc", "resolves outside the workspace"),
     ("records-dir", "a/../../b", "resolves outside the workspace"),
+    ("records-dir", ".git/records", "is inside `.git`"),
     ("base-model", "my model", "contains spaces"),
     ("model", "ftp://x/models/1", "is not an https:// URL"),
 ]  # fmt: skip
