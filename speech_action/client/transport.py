@@ -59,12 +59,12 @@ def is_loopback_host(host: str) -> bool:
 
 def origin(url: str) -> Origin | None:
     """(scheme, host, port) with the scheme's default port filled in; None if not http(s)."""
-    parts = urlsplit(url)
-    scheme = parts.scheme.lower()
     try:
+        parts = urlsplit(url)
         port = parts.port
-    except ValueError:  # a port that is not a number: no origin we would send to
-        return None
+    except ValueError:  # a bad `[...]` host or a port that is not a number: no origin we
+        return None     # would send to (the URL may be a link a service gave)
+    scheme = parts.scheme.lower()
     if scheme not in _DEFAULT_PORTS or not parts.hostname:
         return None
     return scheme, parts.hostname.lower(), port or _DEFAULT_PORTS[scheme]

@@ -75,6 +75,12 @@ def test_a_redirect_without_location_is_refused(harness: Harness) -> None:
         client.get_dataset(DS)
 
 
+@pytest.mark.parametrize("url", ["http://[::error::x]/", "http://[zz/", "https://h:port/"])
+def test_a_malformed_url_has_no_origin(url: str) -> None:
+    # urlsplit raises ValueError on a bad `[...]` host, `.port` on a bad port: no origin.
+    assert origin(url) is None
+
+
 def test_a_file_link_elsewhere_follows_its_redirect_without_the_key(harness: Harness) -> None:
     # Result files are SAS URLs in Blob storage (another origin): fetched without the key,
     # so a redirect there may be followed; the key is never added on the way, not even when
