@@ -142,8 +142,18 @@ def _load_file(
     return path, read_config_file(text, name, known)
 
 
+# A settings file is a few hundred bytes; a pull request must not make the action parse
+# gigabytes of YAML.
+MAX_CONFIG_BYTES = 256 * 1024
+
+
 def _read_file(path: Path) -> str:
-    return path.read_text(encoding="utf-8-sig")
+    with path.open("rb") as stream:
+        data = stream.read(MAX_CONFIG_BYTES + 1)
+    if len(data) > MAX_CONFIG_BYTES:
+        raise OSError(f"it is larger than {MAX_CONFIG_BYTES // 1024} KiB, far more than any "
+                      "settings file needs; it was not read")
+    return data.decode("utf-8-sig")
 
 
 def _refused_file_settings(raw: Mapping[str, RawSetting]) -> list[ConfigError]:

@@ -245,3 +245,10 @@ def test_bad_blob_upload_threshold_names_file_and_line(tmp_path: Path, text: str
     with pytest.raises(ConfigError, match=message) as caught:
         load(tmp_path, speech_endpoint="local")
     assert caught.value.input_name == "config"
+
+
+def test_a_huge_config_file_is_not_read(tmp_path: Path) -> None:
+    # A pull request controls speech.yml: it must not make the action parse megabytes.
+    (tmp_path / "speech.yml").write_text("locale: en-US\n" + "#" * 300_000 + "\n")
+    with pytest.raises(ConfigError, match="larger than 256 KiB"):
+        load_config({"mode": "benchmark-test", "speech-endpoint": "local"}, workspace=tmp_path)
