@@ -63,8 +63,7 @@ def execute(request: RunRequest, workflow: Workflow) -> int:
             workflow.register_secret(secret)
         run = run_info(request.context, request.event)  # once: outside Actions its id is a time
         outcome = _run(config, request, run, workflow)
-        published = Published(workflow, summary, request.workspace, request.context,
-                              request.event)
+        published = Published(workflow, summary, request.workspace, request.event)
         return published.outcome(outcome, run, config.mode.value, comment=config.comment,
                                  github_token=_secret(config.github_token))
     except RunCancelled:

@@ -21,7 +21,6 @@ from typing import Any
 
 from speech_action.config import ConfigError, ConfigErrors, ConfigFileError
 from speech_action.data import DataValidationError
-from speech_action.github.context import GitHubContext
 from speech_action.github.pr_comment import GitHubError, pr_number_from_event, upsert_pr_comment
 from speech_action.github.workflow import Workflow
 from speech_action.modes import ModeOutcome, RunInfo
@@ -61,7 +60,6 @@ class Published:
     workflow: Workflow
     summary: SummaryBuffer
     workspace: Path
-    context: GitHubContext
     event: Mapping[str, Any]
 
     def outcome(self, outcome: ModeOutcome, run: RunInfo, mode: str, *, comment: bool,
@@ -98,14 +96,15 @@ class Published:
         return str(path.relative_to(self.workspace))
 
     def _comment(self, report: Report, token: str) -> None:
-        if self.context.event_name not in PULL_REQUEST_EVENTS:
+        context = self.workflow.context
+        if context.event_name not in PULL_REQUEST_EVENTS:
             return
         number = pr_number_from_event(dict(self.event))
-        if number is None or not self.context.repository:
+        if number is None or not context.repository:
             return
         try:
             body = self.workflow.redactor.redact(render_pr_comment(report))
-            result = upsert_pr_comment(self.context.api_url, self.context.repository, number,
+            result = upsert_pr_comment(context.api_url, context.repository, number,
                                        body, token)
         except GitHubError as error:
             # The evaluation, records and summary are done: a comment that cannot be written

@@ -127,8 +127,7 @@ def _publish_hostile_report(tmp_path: Path, redactor: Redactor, api_url: str) ->
                        *base.utterances[1:]),
         "warnings": (f"service said key={SECRET}",),
     })
-    published = Published(workflow, summary, tmp_path, workflow.context,
-                          {"pull_request": {"number": 5}})
+    published = Published(workflow, summary, tmp_path, {"pull_request": {"number": 5}})
     outcome = ModeOutcome(outputs={"model-id": SECRET}, report=report)
     run = RunInfo(commit_sha="0123456789abcdef", run_id="7")
     code = published.outcome(outcome, run, "train-and-gate", comment=True, github_token=TOKEN)
