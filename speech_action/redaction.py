@@ -199,6 +199,9 @@ class Redactor:
 DEFAULT_REDACTOR = Redactor()
 
 
-def redact(text: str) -> str:
-    """Redact `text` with the process-wide `DEFAULT_REDACTOR`."""
-    return DEFAULT_REDACTOR.redact(text)
+def redact(text: str, *, also: Iterable[str] = ()) -> str:
+    """Redact `text` with the process-wide `DEFAULT_REDACTOR`, and also every form of the
+    secrets in `also` (a credential the caller holds, registered or not)."""
+    redacted = DEFAULT_REDACTOR.redact(text)
+    extra = [secret for secret in also if secret]
+    return Redactor(extra).redact(redacted) if extra else redacted

@@ -26,7 +26,7 @@ from pydantic import ValidationError
 from speech_action.client.errors import AuthenticationError, SpeechServiceError, redact_url
 from speech_action.client.models import ErrorBody
 from speech_action.errors import ConfigError
-from speech_action.redaction import Redactor, redact
+from speech_action.redaction import redact
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
 REQUEST_ID_HEADER = "apim-request-id"
@@ -110,6 +110,13 @@ class Transport:
             )
         except _DROPPED as exc:
             raise ConnectionDropped(exc) from exc
+        except ValueError as exc:
+            # requests works out a 3xx's next request even when it will not follow it, and
+            # a malformed `Location` (a bracketed host) makes it raise ValueError.
+            raise SpeechServiceError(
+                f"{method} {redact_url(url)}: the service's answer could not be read as HTTP "
+                f"({type(exc).__name__}); check speech-endpoint and re-run", status=0,
+                url=url) from None
         except requests.TooManyRedirects:
             raise SpeechServiceError(
                 f"{method} {redact_url(url)}: the file link redirects in a loop; re-run to get "
@@ -164,8 +171,7 @@ def _excerpt(response: requests.Response, text: str, limit: int = 300) -> str:
     """The first `limit` characters of `text` with the request's own key and every
     registered secret (in all their encoded forms) redacted first."""
     sent_key = response.request.headers.get(KEY_HEADER) if response.request else None
-    redacted = Redactor([str(sent_key)] if sent_key else []).redact(redact(text))
-    return redacted[:limit]
+    return redact(text, also=[str(sent_key)] if sent_key else [])[:limit]
 
 
 def error_from_response(method: str, response: requests.Response, *,

@@ -28,7 +28,7 @@ import requests
 from speech_action.errors import SpeechActionError
 from speech_action.github.context import DEFAULT_API_URL
 from speech_action.github.limits import COMMENT_MAX_CHARS
-from speech_action.redaction import DEFAULT_REDACTOR, Redactor
+from speech_action.redaction import redact
 from speech_action.report.markdown import COMMENT_MARKER
 
 MAX_PAGES = 100
@@ -145,8 +145,6 @@ class _Api:
         self.repo_url = f"{self.base}/repos/{repository}"
         self._origin = urlsplit(self.base)[:2]
         self._token = token
-        # The token's own forms are redacted here even when nobody registered it.
-        self._token_redactor = Redactor([token])
         self._session = session
 
     def close(self) -> None:
@@ -157,7 +155,9 @@ class _Api:
         answer = self._send("GET", f"{self.base}/user", where)
         if answer.status_code == 403:
             # An installation token may not read /user ("Resource not accessible by
-            # integration"); the workflow's GITHUB_TOKEN is one and writes as the Actions bot.
+            # integration", seen in actions/create-github-app-token#258; the REST reference
+            # does not list it); the workflow's GITHUB_TOKEN is one and writes as the Actions
+            # bot. Any 403 is taken this way: at worst a new comment, never someone else's.
             return ACTIONS_BOT_LOGIN
         self._check(answer, "learn whose token comments on", where)
         login = self._json(answer, where).get("login")
@@ -231,7 +231,7 @@ class _Api:
             text = answer.text
         else:
             text = str(data.get("message", "")) if isinstance(data, dict) else str(data)
-        return self._token_redactor.redact(DEFAULT_REDACTOR.redact(text))[:200]
+        return redact(text, also=[self._token])[:200]
 
     def _json(self, answer: requests.Response, where: str) -> dict[str, Any]:
         data = _parsed(answer)

@@ -174,3 +174,15 @@ def test_dataset_example_still_parses_over_the_keyed_path(harness: Harness) -> N
     harness.adapter.register_uri("GET", harness.url(f"/datasets/{DS}"), json=body)
     assert client.get_dataset(DS).id == DS
     assert _keyed(harness) == [True]
+
+
+def test_a_redirect_to_a_malformed_host_is_a_service_error_not_a_crash() -> None:
+    # requests computes a 3xx's next request even without following it; a bracketed
+    # nonsense host in Location made it raise ValueError (an "internal error").
+    session = requests.Session()
+    with requests_mock.Mocker(session=session) as mock:
+        mock.get("https://x.cognitiveservices.azure.com/speechtotext/models", status_code=302,
+                 headers={"Location": "http://[::error::x]/"})
+        transport = Transport(session, "k" * 32, "https://x.cognitiveservices.azure.com", 5)
+        with pytest.raises(SpeechServiceError):
+            transport.send("GET", "https://x.cognitiveservices.azure.com/speechtotext/models")
