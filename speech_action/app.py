@@ -27,12 +27,14 @@ from speech_action.modes import ModeContext, ModeOutcome, ModeSettings, RunInfo,
 from speech_action.publish import (
     EXIT_CANCELLED,
     EXIT_FAILED,
+    REPORTS_DIR,
     Published,
     SummaryBuffer,
     report_cancelled,
     report_failure,
 )
 from speech_action.records import open_store
+from speech_action.workspace_owner import hand_over
 
 LOCAL_STATE_DIR = ".speech-local"
 # The local engine answers on loopback: checking every second costs nothing.
@@ -56,9 +58,11 @@ def execute(request: RunRequest, workflow: Workflow) -> int:
     for secret in secret_inputs(request.inputs):
         workflow.register_secret(secret)
     summary = SummaryBuffer(workflow)
+    written = [request.workspace / LOCAL_STATE_DIR, request.workspace / REPORTS_DIR]
     try:
         config = load_config(request.inputs, workspace=request.workspace,
                              repository=request.context.repository)
+        written.append(config.records_dir)
         for secret in config.secret_values():
             workflow.register_secret(secret)
         run = run_info(request.context, request.event)  # once: outside Actions its id is a time
@@ -78,6 +82,7 @@ def execute(request: RunRequest, workflow: Workflow) -> int:
         return EXIT_FAILED
     finally:
         summary.flush()
+        hand_over(request.workspace, written, warn=workflow.warning)
 
 
 def _run(config: Config, request: RunRequest, run: RunInfo, workflow: Workflow) -> ModeOutcome:

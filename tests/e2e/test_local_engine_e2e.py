@@ -8,7 +8,9 @@ them right, without getting worse on general speech.
 
 from __future__ import annotations
 
+import os
 import shutil
+import stat
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +22,7 @@ EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sharjah"
 BASE_DOMAIN_WER_AT_LEAST = 25.0
 CUSTOM_DOMAIN_WER_AT_MOST = 12.0
 GENERAL_REGRESSION_AT_MOST = 2.0
+RUNNER_UID = 1001  # the hosted runner's user owns the checkout; the container runs as root
 
 
 @pytest.fixture
@@ -27,6 +30,9 @@ def example(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     for folder in ("testing_data", "general_testing_data", "training_data"):
         shutil.copytree(EXAMPLE / folder, root / folder)
+    if os.geteuid() == 0:
+        for path in (root, *root.rglob("*")):
+            os.chown(path, RUNNER_UID, RUNNER_UID)
     return root
 
 
@@ -69,3 +75,17 @@ def test_local_engine_learns_the_domain_without_forgetting_general_speech(
     assert train.outputs["improved"] == "true"
     assert custom_general - base_general <= GENERAL_REGRESSION_AT_MOST
     assert "sharjah" in train.summary.lower()
+    _assert_the_runner_user_can_read_and_remove_everything(example)
+
+
+def _assert_the_runner_user_can_read_and_remove_everything(workspace: Path) -> None:
+    """What `actions/cache`, `git add` and the next checkout's clean-up need (issue #13)."""
+    written = [workspace / name for name in (".speech-local", ".speech-records",
+                                             ".speech-reports")]
+    assert all(tree.is_dir() for tree in written)
+    for path in (p for tree in written for p in (tree, *tree.rglob("*"))):
+        info = path.lstat()
+        wanted = 0o755 if stat.S_ISDIR(info.st_mode) else 0o644
+        assert stat.S_IMODE(info.st_mode) & wanted == wanted, (path, oct(info.st_mode))
+        if os.geteuid() == 0:
+            assert info.st_uid == RUNNER_UID, path
