@@ -1,7 +1,9 @@
 """OpenAPI contract checker for the Speech to text REST API (test-only tool).
 
 Checks a request (method, URL, body) or a response (status, JSON body) against the official
-OpenAPI 2.0 description of one api-version, kept in `../shared/reference/` next to the repo.
+OpenAPI 2.0 description of one api-version, kept in `../shared/reference/` next to the repo
+(or in $SPEECH_REFERENCE_DIR); `python scripts/fetch-reference.py` downloads it there from the
+pinned upstream commits of tests/reference/manifest.json.
 Used by the client's unit tests and by the local service's tests so both sides of the wire
 are held to the same contract.
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import collections
 import json
+import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -24,7 +27,12 @@ from urllib.parse import parse_qsl, urlsplit
 
 import jsonschema  # type: ignore[import-untyped]  # no stubs pinned; used in 1 call
 
-REFERENCE_DIR = Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+# `SPEECH_REFERENCE_DIR` points elsewhere (e.g. a folder scripts/fetch-reference.py filled);
+# unset or empty, the folder beside the repository that this machine and our CI provide.
+REFERENCE_DIR = Path(
+    os.environ.get("SPEECH_REFERENCE_DIR")
+    or Path(__file__).resolve().parents[2].parent / "shared" / "reference"
+)
 
 SPEC_FILES = {
     "2025-10-15": "speechtotext-2025-10-15.json",
@@ -43,7 +51,10 @@ def reference_missing_reason() -> str | None:
     """Why contract tests must skip, or None when the reference specs are present."""
     missing = [name for name in SPEC_FILES.values() if not (REFERENCE_DIR / name).is_file()]
     if missing:
-        return f"OpenAPI reference files missing in {REFERENCE_DIR}: {', '.join(missing)}"
+        return (
+            f"OpenAPI reference files missing in {REFERENCE_DIR}: {', '.join(missing)}"
+            " (python scripts/fetch-reference.py downloads them)"
+        )
     return None
 
 
