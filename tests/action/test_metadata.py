@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import json
 import re
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from speech_action.config import INPUTS
+from tests.support.tools import venv_tool
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTRACT = ROOT.parent / "shared" / "PRODUCT.md"
@@ -42,13 +41,6 @@ def _readme_table(heading: str) -> dict[str, list[str]]:
         if match:
             rows[match.group(1)] = [cell.strip() for cell in match.group(2).split("|")]
     return rows
-
-
-def _tool(name: str) -> str:
-    found = shutil.which(name, path=str(Path(sys.executable).parent))
-    if found is None:
-        pytest.fail(f"{name} is not installed in the virtualenv: run scripts/setup.sh --dev")
-    return found
 
 
 def _readme_input_rows() -> list[str]:
@@ -143,7 +135,7 @@ def test_action_outputs_are_the_contracts() -> None:
 
 def test_action_yml_validates_against_the_actions_schema() -> None:
     subprocess.run(
-        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", "action.yml"],
+        [venv_tool("check-jsonschema"), "--builtin-schema", "vendor.github-actions", "action.yml"],
         cwd=ROOT, check=True,
     )
 
@@ -151,10 +143,10 @@ def test_action_yml_validates_against_the_actions_schema() -> None:
 def test_workflows_validate_and_pass_actionlint() -> None:
     workflows = sorted(str(p) for p in (ROOT / ".github" / "workflows").glob("*.yml"))
     subprocess.run(
-        [_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows],
+        [venv_tool("check-jsonschema"), "--builtin-schema", "vendor.github-workflows", *workflows],
         cwd=ROOT, check=True,
     )
-    subprocess.run([_tool("actionlint"), "-shellcheck=", *workflows], cwd=ROOT, check=True)
+    subprocess.run([venv_tool("actionlint"), "-shellcheck=", *workflows], cwd=ROOT, check=True)
 
 
 # The Marketplace refuses a release whose description is not under 125 characters ("Description
@@ -171,7 +163,7 @@ def test_action_description_fits_the_marketplace() -> None:
 
 def test_dependabot_config_validates_against_its_schema() -> None:
     subprocess.run(
-        [_tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot",
+        [venv_tool("check-jsonschema"), "--builtin-schema", "vendor.dependabot",
          ".github/dependabot.yml"],
         cwd=ROOT, check=True,
     )
