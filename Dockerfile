@@ -1,34 +1,51 @@
-# Build stage: pocketsphinx (the local engine's recognizer) ships no wheel for CPython 3.12,
-# so its sdist is compiled here; the final image gets wheels only, no compiler.
-FROM python:3.12-slim AS wheels
+# The action's image. Released versions are built once by .github/workflows/release.yml and
+# pulled from GitHub Container Registry; `main` builds it from here for its own `uses: ./`.
+#
+# Python 3.13: every pinned dependency has a CPython 3.13 wheel (pocketsphinx 5.1.1 has none
+# for 3.12, which meant a compiler in the image and a 72 s compile in every job). The base is
+# pinned by digest so a build is repeatable. Both FROM lines name it in full, not through an
+# ARG: dependabot only updates images written in FROM lines (dependabot-core #2057), and it
+# must move both together (tests/action/test_image.py checks they are the same). The digest
+# is python:3.13-slim as public build logs of 2026-09 record it: Docker Hub was not
+# reachable where this was written, so CI's `uses: ./` build is its first check.
 
-# The compiler comes from the base image's Debian release; pinning an exact Debian revision
-# would break the build at every security update, hence the DL3008 exception.
-# hadolint ignore=DL3008
-RUN apt-get update \
-    && apt-get install -y --no-install-recommends gcc libc6-dev \
-    && rm -rf /var/lib/apt/lists/*
-COPY requirements.txt /tmp/requirements.txt
-RUN python -m pip wheel --no-cache-dir --wheel-dir /wheels --requirement /tmp/requirements.txt
+# ---- build: a virtual environment holding the dependencies and the package, from wheels --
+FROM python:3.13-slim@sha256:7c61056e61ac89e852de05f3dc6fa51a6dd2181797bceed46aa725dd7cb2cd3b AS build
 
-FROM python:3.12-slim
-
-# Unbuffered output keeps log lines and annotations in order with the runner's own.
-ENV PYTHONUNBUFFERED=1 \
-    PYTHONDONTWRITEBYTECODE=1 \
-    PIP_NO_CACHE_DIR=1 \
+ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-WORKDIR /app
-COPY --from=wheels /wheels /wheels
-COPY requirements.txt /app/requirements.txt
-RUN python -m pip install --no-cache-dir --no-index --find-links /wheels \
-        --requirement /app/requirements.txt \
-    && rm -rf /wheels
+# No pip inside the environment: the base image's pip installs into it (`--python`).
+RUN python -m venv --without-pip /opt/speech-action
 
-COPY pyproject.toml README.md entrypoint.py /app/
-COPY speech_action /app/speech_action
-RUN python -m pip install --no-cache-dir --no-deps /app
+# Wheels only: a dependency that loses its wheel fails the build here rather than
+# pulling a compiler into every consumer's job.
+COPY requirements.txt /src/requirements.txt
+RUN python -m pip --python /opt/speech-action/bin/python install \
+        --only-binary=:all: --requirement /src/requirements.txt
 
-# Absolute paths only: the runner sets PATH, HOME and the working directory for its own needs.
-ENTRYPOINT ["/usr/local/bin/python", "/app/entrypoint.py"]
+COPY pyproject.toml README.md LICENSE /src/
+COPY speech_action /src/speech_action
+RUN python -m pip --python /opt/speech-action/bin/python install --no-deps /src
+
+# ---- the image: the base plus that one environment; no compiler, pip cache or sources ----
+FROM python:3.13-slim@sha256:7c61056e61ac89e852de05f3dc6fa51a6dd2181797bceed46aa725dd7cb2cd3b
+
+LABEL org.opencontainers.image.title="speech-action" \
+      org.opencontainers.image.description="CI/CD for Azure Custom Speech models: benchmark, gate on WER, deploy" \
+      org.opencontainers.image.licenses="MIT"
+
+# Unbuffered output keeps log lines and annotations in order with the runner's own; no
+# bytecode written at run time (it was compiled at install), so the image also runs as a
+# user who cannot write to /opt.
+ENV PYTHONUNBUFFERED=1 \
+    PYTHONDONTWRITEBYTECODE=1
+
+COPY --from=build /opt/speech-action /opt/speech-action
+COPY entrypoint.py /opt/speech-action/entrypoint.py
+
+# Absolute paths only: the runner sets PATH, HOME and the working directory for its own
+# needs. No USER: GitHub runs docker actions as the image's default user and documents
+# that it must be root; what the action writes into the workspace is handed to the
+# workspace's owner instead (speech_action/workspace_owner.py).
+ENTRYPOINT ["/opt/speech-action/bin/python", "/opt/speech-action/entrypoint.py"]
