@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import itertools
 import json
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Collection, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ from speech_action.client.models import (
 from speech_action.client.results import TranscriptionResult, parse_transcription_result
 from speech_action.errors import ConfigError, ServiceError
 
+# customProperties of an accuracy test, as Speech Studio creates and lists them.
+ACCURACY_TEST = {"testingKind": "Evaluation"}
 BLOCK_SIZE = 8 * 1024 * 1024  # the service's maximum block size (8 MiB)
 # (bytes sent, total bytes or None when the size is not known before the end of a stream)
 UploadProgress = Callable[[int, int | None], None]
@@ -82,17 +84,19 @@ class SpeechClient(ClientCore):
     def get_base_model(self, ref: Ref) -> SpeechBaseModel:
         return self.get(self.entity_url("models/base", ref), SpeechBaseModel)
 
-    def latest_adaptable_base_model(self, locale: str, now: datetime) -> SpeechBaseModel:
-        """Newest base model of `locale` that supports adaptation and is not past its date."""
-        candidates = [m for m in self.list_base_models(locale)
-                      if m.locale in (None, locale) and _adaptable(m, now)]
+    def latest_adaptable_base_model(self, locale: str, now: datetime,
+                                    dataset_kinds: Collection[str] = ()) -> SpeechBaseModel:
+        """Newest base model of `locale` that can be adapted before its adaptation date,
+        with every one of `dataset_kinds`, and deployed to an endpoint (`SpeechBaseModel.
+        lacks`). Not every base model takes every kind: structured text, for one, needs a
+        recent base model (Learn: how-to-custom-speech-test-and-train)."""
+        adaptable = [m for m in self.list_base_models(locale)
+                     if m.locale in (None, locale) and _adaptable(m, now)]
+        candidates = [m for m in adaptable if not m.lacks(dataset_kinds)]
         if not candidates:
             raise NoAdaptableBaseModelError(
-                f"no base model of locale {locale!r} on {self.endpoint} supports adaptation "
-                "before its adaptation deadline; pick another locale or give base-model",
-                locale=locale)
-        return max(candidates, key=lambda m: (m.created_date_time or datetime.min.astimezone(),
-                                              m.self_url))
+                _no_base_model(locale, self.endpoint, adaptable, dataset_kinds), locale=locale)
+        return _newest(candidates)
 
     # ---- projects ----------------------------------------------------------------------
 
@@ -238,11 +242,14 @@ class SpeechClient(ClientCore):
                           dataset_url: str, locale: str, project_url: str | None = None,
                           custom_properties: dict[str, str] | None = None,
                           description: str | None = None) -> Evaluation:
+        """An accuracy test of two models on one dataset. `testingKind: Evaluation` is what
+        Speech Studio reads to show it as an accuracy test rather than a quality-inspection
+        test (Learn: how-to-custom-speech-evaluate-data, "Create a test", REST example)."""
         body: dict[str, Any] = {
             "displayName": display_name, "locale": locale,
             "model1": {"self": model1_url}, "model2": {"self": model2_url},
             "dataset": {"self": dataset_url},
-            "customProperties": dict(custom_properties or {}),
+            "customProperties": {**(custom_properties or {}), **ACCURACY_TEST},
         }
         if description:
             body["description"] = description
@@ -333,6 +340,24 @@ class SpeechClient(ClientCore):
             body.pop("project", None)
         return body
 
+
+
+def _newest(models: list[SpeechBaseModel]) -> SpeechBaseModel:
+    return max(models, key=lambda m: (m.created_date_time or datetime.min.astimezone(),
+                                      m.self_url))
+
+
+def _no_base_model(locale: str, endpoint: str, adaptable: list[SpeechBaseModel],
+                   dataset_kinds: Collection[str]) -> str:
+    if not adaptable:
+        return (f"no base model of locale {locale!r} on {endpoint} supports adaptation "
+                "before its adaptation deadline; pick another locale or give base-model")
+    newest = _newest(adaptable)
+    return (f"no adaptable base model of locale {locale!r} on {endpoint} supports what the "
+            f"training data needs ({', '.join(sorted(dataset_kinds)) or 'no datasets'} and "
+            f"endpoints); the newest, {newest.display_name}, lacks "
+            f"{', '.join(newest.lacks(dataset_kinds))}. Remove that kind of training data, "
+            "or give a base-model that supports it")
 
 
 def _adaptable(model: SpeechBaseModel, now: datetime) -> bool:

@@ -7,6 +7,7 @@ service may omit) so new service fields never break a run. Definitions we send a
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from datetime import datetime
 from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
@@ -84,6 +85,20 @@ class SpeechBaseModel(Entity):
     """A Microsoft base model (`/models/base/{id}`)."""
 
     properties: BaseModelProperties = Field(default_factory=BaseModelProperties)
+
+    def lacks(self, dataset_kinds: Collection[str]) -> list[str]:
+        """What this base model cannot do of what the action needs: adaptation with each
+        of `dataset_kinds` (`BaseModelFeatures.supportsAdaptationsWith`, "Supported dataset
+        kinds to adapt the model"), and endpoints (`SharedModelFeatures.supportsEndpoints`,
+        "whether creation of endpoints for live transcription is supported"): the action
+        exists to deploy the model it trains. An absent `supportsEndpoints` is not a "no"
+        (older API versions may leave it out); the endpoint creation would say so."""
+        features = self.properties.features or ModelFeatures()
+        supported = set(features.supports_adaptations_with)
+        lacking = [f"adaptation with {kind}" for kind in sorted(set(dataset_kinds) - supported)]
+        if features.supports_endpoints is False:
+            lacking.append("endpoints")
+        return lacking
 
 
 class CustomModelProperties(Resource):

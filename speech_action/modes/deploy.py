@@ -133,6 +133,15 @@ def _check_deployable(ctx: ModeContext, model: CustomModel) -> list[str]:
             f"model {model.display_name} is {model.locale}, but locale is "
             f"{ctx.settings.locale}; deploy a model of the endpoint's locale or set locale",
             input_name="model")
+    features = model.properties.features
+    if features is not None and features.supports_endpoints is False:
+        # SharedModelFeatures.supportsEndpoints (API description): "whether creation of
+        # endpoints for live transcription is supported"; the service would refuse it.
+        raise ConfigError(
+            f"model {model.display_name} does not support endpoints "
+            "(properties.features.supportsEndpoints is false): train from a base model that "
+            "does (base-model `latest` picks one), or use the model for batch transcription "
+            "only", input_name="model")
     expires = transcription_date(model)
     if expires is None:
         return []

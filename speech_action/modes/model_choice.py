@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
 
 from speech_action.client import SpeechBaseModel
-from speech_action.errors import SpeechActionError
+from speech_action.errors import ConfigError, SpeechActionError
 from speech_action.modes.context import ModeContext
 from speech_action.modes.entities import entity_id, is_base_model_url
 from speech_action.modes.service import AnyModel
@@ -22,17 +23,29 @@ class BenchmarkChoice:
     """Set when the wanted model could not be used (past its transcription date)."""
 
 
-def resolve_base_model(ctx: ModeContext) -> SpeechBaseModel:
-    """The `base-model` input: an id or URL, or `latest` adaptable base model of the locale."""
+def resolve_base_model(ctx: ModeContext, dataset_kinds: Collection[str] = ()) -> SpeechBaseModel:
+    """The `base-model` input: an id or URL, or the `latest` base model of the locale that
+    can be adapted with every kind in `dataset_kinds` and deployed. A named base model that
+    cannot is a clear error before any training (the service would fail the model later)."""
     wanted = ctx.settings.base_model
     if wanted.lower() == "latest":
-        return _latest_base_model(ctx)
-    return ctx.service.get_base_model(entity_id(wanted))
+        return _latest_base_model(ctx, dataset_kinds)
+    model = ctx.service.get_base_model(entity_id(wanted))
+    lacking = model.lacks(dataset_kinds)
+    if lacking:
+        raise ConfigError(
+            f"base-model {model.display_name} ({entity_id(wanted)}) lacks "
+            f"{', '.join(lacking)}, which the training data needs; give `latest` (the "
+            "newest base model that supports it) or another base model, or remove that kind "
+            "of training data", input_name="base-model")
+    return model
 
 
-def _latest_base_model(ctx: ModeContext) -> SpeechBaseModel:
-    model = ctx.service.latest_adaptable_base_model(ctx.settings.locale, ctx.now())
-    ctx.log.info(f"base model: {model.display_name} (newest adaptable for "
+def _latest_base_model(ctx: ModeContext, dataset_kinds: Collection[str] = ()) -> SpeechBaseModel:
+    model = ctx.service.latest_adaptable_base_model(ctx.settings.locale, ctx.now(),
+                                                    dataset_kinds)
+    needs = f" with {', '.join(sorted(dataset_kinds))}" if dataset_kinds else ""
+    ctx.log.info(f"base model: {model.display_name} (newest adaptable{needs} for "
                  f"{ctx.settings.locale})")
     return model
 

@@ -7,7 +7,7 @@ are unit-tested in milliseconds and the end-to-end tests prove the wiring.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Protocol, TypeVar
 
@@ -61,7 +61,8 @@ class SpeechService(Protocol):
         ...
 
     # models
-    def latest_adaptable_base_model(self, locale: str, now: datetime) -> SpeechBaseModel: ...
+    def latest_adaptable_base_model(self, locale: str, now: datetime,
+                                    dataset_kinds: Collection[str] = ()) -> SpeechBaseModel: ...
 
     def get_base_model(self, ref: str) -> SpeechBaseModel: ...
 

@@ -64,13 +64,14 @@ def run(ctx: ModeContext) -> ModeOutcome:
                 "text (*.txt), pronunciation.txt or audio with a transcript, or point "
                 "training-data at the folder", input_name="training-data")
     snapshot = ctx.store.read_benchmark()
+    # Before any upload: a base model that cannot take this data is known now.
+    base_model = resolve_base_model(ctx, {s.kind.value for s in training_sets})
     project = ensure_project(ctx)
     with ctx.log.group("Upload the data"):
         test_dataset, test_hash = upload_dataset(ctx, test_set, "test-data", project)
         uploaded = [upload_dataset(ctx, s, "train-data", project) for s in training_sets]
     training_hashes = {f"{s.kind.value}:{s.root}": h for s, (_, h) in zip(training_sets, uploaded,
                                                                           strict=True)}
-    base_model = resolve_base_model(ctx)
     with ctx.log.group("Train the custom model"):
         model = _train_or_reuse(ctx, base_model, [d for d, _ in uploaded],
                                 list(training_hashes.values()), project)

@@ -308,3 +308,56 @@ def test_dataset_report(harness: Harness) -> None:
     harness.adapter.register_uri("GET", files["values"][0]["links"]["contentUrl"],
                                  json={"fileErrors": [], "acceptedLineCount": 12})
     assert client.dataset_report(DS) == {"fileErrors": [], "acceptedLineCount": 12}
+
+
+def test_latest_base_model_supports_every_kind_trained_and_endpoints(harness: Harness) -> None:
+    # API description: BaseModelFeatures.supportsAdaptationsWith "Supported dataset kinds to
+    # adapt the model"; SharedModelFeatures.supportsEndpoints "whether creation of endpoints
+    # for live transcription is supported" (issue #14, item 1).
+    client = harness.client()
+
+    def model(mid: str, created: str, kinds: list[str],
+              endpoints: bool | None = None) -> dict[str, Any]:
+        features: dict[str, Any] = {"supportsAdaptationsWith": kinds}
+        if endpoints is not None:
+            features["supportsEndpoints"] = endpoints
+        return {"self": harness.url(f"/models/base/{mid}"), "displayName": mid,
+                "locale": "en-US", "createdDateTime": created, "status": "Succeeded",
+                "properties": {"features": features}}
+
+    page = {"values": [
+        model("older-all-kinds", "2024-01-01T00:00:00Z",
+              ["Language", "Acoustic", "Pronunciation", "LanguageMarkdown"], True),
+        model("newer-text-only", "2025-01-01T00:00:00Z", ["Language", "LanguageMarkdown"], True),
+        model("newest-no-endpoints", "2025-06-01T00:00:00Z",
+              ["Language", "Acoustic", "Pronunciation", "LanguageMarkdown"], False),
+    ]}
+    harness.adapter.register_uri("GET", harness.url("/models/base"),
+                                 json=harness.respond("Models_ListBaseModels", 200, page))
+    now = datetime(2026, 11, 21, tzinfo=UTC)
+    assert client.latest_adaptable_base_model("en-US", now, ["Language"]).id == "newer-text-only"
+    chosen = client.latest_adaptable_base_model("en-US", now, ["Language", "Pronunciation"])
+    assert chosen.id == "older-all-kinds"
+    page["values"] = page["values"][1:]
+    with pytest.raises(NoAdaptableBaseModelError) as caught:
+        client.latest_adaptable_base_model("en-US", now, ["Acoustic", "Language"])
+    message = str(caught.value)
+    assert "Acoustic, Language" in message
+    assert "newest-no-endpoints, lacks endpoints" in message
+
+
+def test_an_evaluation_is_created_as_an_accuracy_test(harness: Harness) -> None:
+    # Learn, how-to-custom-speech-evaluate-data ("Create a test", REST): customProperties
+    # {"testingKind": "Evaluation"}; without it Speech Studio lists the evaluation as a
+    # quality-inspection test (issue #14, item 6). Our own properties are kept beside it.
+    client = harness.client()
+    harness.adapter.register_uri(
+        "POST", harness.url("/evaluations"), status_code=201,
+        json=harness.respond("Evaluations_Create", 201,
+                             example_body("2025-10-15", "create_evaluation.json", "201")))
+    client.create_evaluation("e", harness.url("/models/m1"), harness.url("/models/m2"),
+                             harness.url("/datasets/d"), "en-US",
+                             custom_properties={"speech-action-key": "k"})
+    sent = harness.sent("POST")[0].json()
+    assert sent["customProperties"]["testingKind"] == "Evaluation"
+    assert sent["customProperties"]["speech-action-key"] == "k"

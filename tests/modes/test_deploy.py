@@ -65,6 +65,20 @@ def test_this_commits_candidate_is_deployed_and_becomes_the_benchmark(harness: H
     assert any("trained on this commit" in note for note in outcome.report.notes)
 
 
+def test_a_model_that_does_not_support_endpoints_is_refused_before_any_change(
+        harness: Harness) -> None:
+    # SharedModelFeatures.supportsEndpoints (API description; issue #14, item 1).
+    model = harness.service.add("models", {
+        "displayName": "batch only", "locale": "en-US",
+        "properties": {"features": {"supportsEndpoints": False}}})
+    record_candidate(harness, model, commit=PUSH_TO_MAIN.commit_sha, event="push",
+                     ref="refs/heads/main")
+    with pytest.raises(ConfigError, match="does not support endpoints"):
+        harness.run("deploy")
+    assert harness.service.all("endpoints") == []
+    assert benchmark_model(harness) is None
+
+
 def test_a_pull_requests_candidate_is_never_deployed_by_default(harness: Harness) -> None:
     model = trained_model(harness, "unmerged model")
     record_candidate(harness, model, commit=PULL_REQUEST.commit_sha, event="pull_request",

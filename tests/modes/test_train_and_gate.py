@@ -17,11 +17,11 @@ from speech_action.data import (
     stream_package,
 )
 from speech_action.data.layout import DataLayout
-from speech_action.errors import JobTimeoutError
+from speech_action.errors import ConfigError, JobTimeoutError
 from speech_action.modes.entities import CONTENT_HASH
 from speech_action.modes.scores import EvaluationResultError
 from tests.modes.conftest import PULL_REQUEST, Harness
-from tests.support.fake_speech import MISSING, START
+from tests.support.fake_speech import MISSING, START, base_model_json
 
 
 def drop_last_word(text: str) -> str:
@@ -165,3 +165,39 @@ def test_no_adaptable_base_model_is_a_clear_error_before_training(harness: Harne
     with pytest.raises(NoAdaptableBaseModelError):
         harness.run("train-and-gate")
     assert harness.service.created("models") == []
+
+
+def test_the_base_model_supports_every_kind_of_training_data(harness: Harness) -> None:
+    # BaseModelFeatures.supportsAdaptationsWith (API description; issue #14, item 1): the
+    # example trains Language and Pronunciation, which the newest base model cannot take.
+    harness.service.base_models = [
+        base_model_json("base-1", created=START - timedelta(days=300)),
+        base_model_json("base-2", created=START - timedelta(days=30),
+                        kinds=["Language", "LanguageMarkdown"]),
+    ]
+    harness.run("train-and-gate")
+    (model,) = harness.service.all("models")
+    assert model["baseModel"]["self"].endswith("/models/base/base-1")
+    assert "newest adaptable with Language, Pronunciation" in harness.log
+
+
+def test_a_named_base_model_that_cannot_take_the_data_fails_before_any_upload(
+        harness: Harness) -> None:
+    harness.service.base_models = [
+        base_model_json("text-only", created=START, kinds=["Language"]),
+    ]
+    with pytest.raises(ConfigError, match="lacks adaptation with Pronunciation") as caught:
+        harness.run("train-and-gate", base_model="text-only")
+    assert caught.value.input_name == "base-model"
+    assert harness.service.created("datasets") == []
+
+
+def test_a_base_model_without_endpoints_is_not_chosen(harness: Harness) -> None:
+    # SharedModelFeatures.supportsEndpoints: the action trains to deploy.
+    harness.service.base_models = [
+        base_model_json("base-1", created=START - timedelta(days=300)),
+        base_model_json("base-2", created=START - timedelta(days=30), endpoints=False),
+    ]
+    harness.run("train-and-gate")
+    (model,) = harness.service.all("models")
+    assert model["baseModel"]["self"].endswith("/models/base/base-1")

@@ -13,7 +13,7 @@ from __future__ import annotations
 import io
 import itertools
 import zipfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -59,8 +59,13 @@ class FakeClock:
         return START + timedelta(seconds=self.seconds)
 
 
+ALL_DATASET_KINDS = ("Language", "Acoustic", "Pronunciation", "LanguageMarkdown")
+
+
 def base_model_json(model_id: str, *, created: datetime, transcription_until: datetime | None
-                    = None, adaptable: bool = True, locale: str = "en-US") -> dict[str, Any]:
+                    = None, adaptable: bool = True, locale: str = "en-US",
+                    kinds: Iterable[str] = ALL_DATASET_KINDS,
+                    endpoints: bool = True) -> dict[str, Any]:
     dates: dict[str, str] = {}
     if transcription_until is not None:
         dates["transcriptionDateTime"] = transcription_until.isoformat()
@@ -68,8 +73,8 @@ def base_model_json(model_id: str, *, created: datetime, transcription_until: da
         "self": f"{BASE}/models/base/{model_id}", "displayName": f"base {model_id}",
         "locale": locale, "createdDateTime": created.isoformat(), "status": "Succeeded",
         "properties": {"deprecationDates": dates,
-                       "features": {"supportsAdaptationsWith": ["Language"] if adaptable
-                                    else []}},
+                       "features": {"supportsAdaptationsWith": list(kinds) if adaptable
+                                    else [], "supportsEndpoints": endpoints}},
     }
 
 
@@ -160,10 +165,12 @@ class FakeSpeech:
         return (dataset.status != "NotStarted" or bool(dataset.content_url)
                 or self._committed.get(dataset.id, False))
 
-    def latest_adaptable_base_model(self, locale: str, now: datetime) -> SpeechBaseModel:
+    def latest_adaptable_base_model(self, locale: str, now: datetime,
+                                    dataset_kinds: Collection[str] = ()) -> SpeechBaseModel:
         models = [SpeechBaseModel.model_validate(m) for m in self.base_models]
         adaptable = [m for m in models if m.locale == locale and m.properties.features
-                     and m.properties.features.supports_adaptations_with]
+                     and m.properties.features.supports_adaptations_with
+                     and not m.lacks(dataset_kinds)]
         if not adaptable:
             raise NoAdaptableBaseModelError(f"no adaptable base model of {locale}",
                                             locale=locale)
