@@ -104,6 +104,7 @@ class ClientCore:
     def request(self, method: str, url: str, *, json_body: Any = None, data: bytes | None = None,
                 content_type: str | None = None) -> requests.Response:
         """Send with retries: only for idempotent requests (GET, PUT, PATCH, DELETE, commit)."""
+        url = self._transport.route(url)  # messages name where the request really went
         attempt = 0
         while True:
             try:
@@ -136,9 +137,10 @@ class ClientCore:
         return parse(model, response, url), retry_after_s(response)
 
     def list(self, url: str, model: type[M]) -> Iterator[M]:
-        """All items of a paginated collection, following `@nextLink` as returned."""
+        """All items of a paginated collection, following `@nextLink` as returned (or, on
+        another host form of the resource, rebuilt onto the endpoint: see Transport.route)."""
         seen: set[str] = set()
-        next_url: str | None = url
+        next_url: str | None = self._transport.route(url)
         while next_url:
             if next_url in seen:
                 raise SpeechServiceError(
@@ -150,7 +152,8 @@ class ClientCore:
             page_type = Page[model]  # type: ignore[valid-type]
             page = parse(page_type, self.request("GET", next_url), next_url)
             yield from page.values
-            next_url = self.version.ensure_version(page.next_link) if page.next_link else None
+            next_url = (self._transport.route(self.version.ensure_version(page.next_link))
+                        if page.next_link else None)
 
     def create(self, path: str, body: dict[str, Any], model: type[E]) -> E:
         """POST a new entity without ever creating a twin (see the module docstring)."""
@@ -225,8 +228,9 @@ class ClientCore:
 
     def download(self, url: str) -> bytes:
         """Content of a file URL. The key goes only to the endpoint's own origin and never
-        along a redirect; a link elsewhere (a SAS URL in Blob) is fetched without it and may
-        redirect (see transport)."""
+        along a redirect; a Speech to text URL on another host form of the resource is
+        fetched from the endpoint instead; a link elsewhere (a SAS URL in Blob) is fetched
+        without the key and may redirect (see transport)."""
         return self.request("GET", url).content
 
     # ---- the run's budget ----------------------------------------------------------------

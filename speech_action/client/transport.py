@@ -4,6 +4,9 @@ Where the key goes (PRODUCT.md, "Authentication and trust": credentials go only 
 workflow said):
 - only to the configured endpoint's origin: the same scheme, host and port (`is_service_url`);
   a link to any other origin (SAS URLs of result files in Blob storage) is fetched without it;
+- a Speech to text URL the service returns on another host form of a Cognitive Services
+  resource (regional host versus custom subdomain, sovereign clouds too) is not sent there:
+  it is rebuilt onto the configured endpoint (`Transport.route`, see `speech_url_path`);
 - only over https, or plain http to a loopback host (the embedded local service);
 - never along a redirect. `requests` strips `Authorization` when a redirect changes host,
   but it resends every other header, `Ocp-Apim-Subscription-Key` included. So a request
@@ -17,8 +20,9 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import re
 from typing import Any
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 import requests
 from pydantic import ValidationError
@@ -33,6 +37,58 @@ REQUEST_ID_HEADER = "apim-request-id"
 _DROPPED = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 _DEFAULT_PORTS = {"https": 443, "http": 80}
 Origin = tuple[str, str, int]
+
+
+# The host forms of a Cognitive Services resource's Speech to text REST API, one label before
+# each suffix. Regional: `<region>.api.cognitive.microsoft.com`, and in the sovereign clouds
+# `<region>.api.cognitive.microsoft.us` (Azure Government) and `<region>.api.cognitive.azure.cn`
+# (operated by 21Vianet) (Learn, "Speech service in sovereign clouds", table "Speech service
+# REST API": "Speech to text REST API | https://<REGION_IDENTIFIER>.api.cognitive.microsoft.us/
+# <URL_PATH>"). Custom subdomain: `<name>.cognitiveservices.azure.com` (Learn, "Custom
+# subdomain names for Azure AI services"), `.azure.us` / `.azure.cn` in the sovereign clouds
+# (Learn, "Azure Private Endpoint private DNS zone values": public DNS zone forwarders of
+# Microsoft.CognitiveServices/accounts; docs.azure.cn, "Use Speech service through a private
+# endpoint": "https://{your custom name}.cognitiveservices.azure.cn").
+COGNITIVE_HOST_SUFFIXES = (
+    ".api.cognitive.microsoft.com", ".cognitiveservices.azure.com",
+    ".api.cognitive.microsoft.us", ".cognitiveservices.azure.us",
+    ".api.cognitive.azure.cn", ".cognitiveservices.azure.cn",
+)
+_DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
+# The API's base path: every version's `x-ms-parameterized-host.hostTemplate` is
+# `{endpoint}/speechtotext` (v3.2: `{endpoint}/speechtotext/v3.2`). A segment may hold only
+# RFC 3986 `pchar`s without percent-encoding: no `%2F`/`%2E` a server could decode into another
+# path, no backslash, no empty segment; `.` and `..` segments are refused separately.
+_SPEECH_PATH = re.compile(r"/speechtotext(?:/[A-Za-z0-9._~:@!$&'()*+,;=-]+)+/?")
+_BLOB_HOST_SUFFIXES = (".blob.core.windows.net", ".blob.core.usgovcloudapi.net",
+                       ".blob.core.chinacloudapi.cn")
+
+
+def is_cognitive_host(host: str) -> bool:
+    """A regional or custom-subdomain host of Cognitive Services, in any documented cloud."""
+    host = host.lower()
+    return any(host.endswith(suffix) and _DNS_LABEL.fullmatch(host[:-len(suffix)]) is not None
+               for suffix in COGNITIVE_HOST_SUFFIXES)
+
+
+def speech_url_path(url: str) -> tuple[str, str] | None:
+    """(path, query) of a Speech to text URL on a Cognitive Services host; None otherwise.
+
+    Only https on the default port, no user info, a host of `COGNITIVE_HOST_SUFFIXES` and a
+    path inside `/speechtotext/` that no server can resolve or decode to another path: a URL
+    failing any test stays a foreign URL (fetched without the key, as before)."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    if (parts.scheme.lower() != "https" or port not in (None, 443) or "@" in parts.netloc
+            or not is_cognitive_host(parts.hostname or "")):
+        return None
+    path = parts.path
+    if not _SPEECH_PATH.fullmatch(path) or any(s in (".", "..") for s in path.split("/")):
+        return None
+    return path, parts.query
 
 
 class ConnectionDropped(Exception):
@@ -79,6 +135,12 @@ class Transport:
         self._key = key
         self._origin = origin(endpoint)
         self._timeout_s = timeout_s
+        # Where returned Speech to text URLs of other host forms are rebuilt; None for a
+        # loopback endpoint (the local engine returns its own loopback URLs; nothing to mend).
+        self._base = None
+        if self._origin and self._origin[0] == "https" and not is_loopback_host(self._origin[1]):
+            parts = urlsplit(endpoint)
+            self._base = (parts.scheme.lower(), parts.netloc, parts.path.rstrip("/"))
         if key and self._origin and self._origin[0] == "http" and not is_loopback_host(
                 self._origin[1]):
             raise ConfigError(
@@ -86,13 +148,39 @@ class Transport:
                 "loopback: the Speech key is sent over https only; use the resource's https:// "
                 "URL (http is allowed only for 127.0.0.1, ::1 and localhost)")
 
+    def route(self, url: str) -> str:
+        """Where a request for `url` goes: `url` itself, or, for a Speech to text URL on
+        another Cognitive Services host, the same path and query on the configured endpoint.
+
+        The service may return `self`, `links` and `@nextLink` URLs on another host form of
+        the same resource (Learn, "Custom subdomain names for Azure AI services": "Regional
+        endpoints and custom subdomain names are both supported and can be used
+        interchangeably"). Sent there without the key they fail with 401; the key goes
+        nowhere but the configured origin, so the request goes there instead.
+
+        Any Cognitive Services host is rebuilt, not only ours: a custom subdomain does not
+        name its region, so "the same resource" cannot be told from the URL. That is safe: the
+        key still reaches only the configured origin, and only under `/speechtotext/`, which
+        a service answering there could name directly anyway; another resource's entity is
+        simply not found (404) at ours.
+        """
+        if self._base is None or origin(url) == self._origin:
+            return url
+        found = speech_url_path(url)
+        if found is None:
+            return url
+        scheme, netloc, prefix = self._base
+        return urlunsplit((scheme, netloc, prefix + found[0], found[1], ""))
+
     def is_service_url(self, url: str) -> bool:
-        """The URL is on the configured endpoint's origin (scheme, host and port)."""
-        return self._origin is not None and origin(url) == self._origin
+        """A request for the URL goes to the configured endpoint's origin (scheme, host and
+        port), as given or rebuilt by `route`: the only requests that carry the key."""
+        return self._origin is not None and origin(self.route(url)) == self._origin
 
     def send(self, method: str, url: str, *, json_body: Any = None, data: bytes | None = None,
              content_type: str | None = None) -> requests.Response:
         headers = {"Accept": "application/json"}
+        url = self.route(url)
         # Links to other origins (SAS URLs of result files in blob storage) never see the key.
         key = self._key if self.is_service_url(url) else None
         if key:
@@ -178,8 +266,8 @@ def error_from_response(method: str, response: requests.Response, *,
                         service: bool = True) -> SpeechServiceError:
     """A typed, secret-free error naming the request, status, service code and request id.
 
-    `service` is False for URLs on other hosts (SAS links to result files): a 401/403 there
-    means an expired link, not a wrong key.
+    `service` is False for URLs on other hosts (result files in Blob storage): a 401/403
+    there is about that link or that storage account, never the Speech key (`_refused`).
     """
     status = response.status_code
     code, message = parse_error_body(response)
@@ -190,20 +278,58 @@ def error_from_response(method: str, response: requests.Response, *,
     trace = f" (apim-request-id {request_id})" if request_id else ""
     kwargs: dict[str, Any] = {"status": status, "code": code, "service_message": message,
                               "url": url, "request_id": request_id}
-    if status in (401, 403) and not service:
-        return SpeechServiceError(
-            f"{where} was refused with HTTP {status} ({said}): the file link (SAS URL) "
-            "has expired or is invalid; re-run to get fresh links.", **kwargs)
     if status in (401, 403):
-        return AuthenticationError(
-            f"{where} was refused with HTTP {status} ({said}){trace}. The Speech key is wrong "
-            "or belongs to another resource or region: check speech-key against "
-            "speech-region / speech-endpoint (the key of the resource that endpoint names).",
-            **kwargs,
-        )
+        refused = f"{where} was refused with HTTP {status} ({said}){trace}"
+        raw_url = (response.request.url if response.request else None) or response.url
+        if service:
+            return AuthenticationError(f"{refused}. {_key_refused(status)}", **kwargs)
+        return SpeechServiceError(f"{refused}. {_link_refused(raw_url)}", **kwargs)
     return SpeechServiceError(
         f"{where} failed with HTTP {status} ({said}){trace}. {_advice(status)}", **kwargs
     )
+
+
+def _key_refused(status: int) -> str:
+    """Advice for a 401/403 from the Speech endpoint itself, which did get the key."""
+    if status == 401:
+        return ("The Speech key was not accepted: it is wrong, or belongs to another resource "
+                "or region. Check speech-key against speech-region / speech-endpoint (the key "
+                "of the resource that endpoint names).")
+    return ("The resource refused this request although it came with the key: the key may "
+            "belong to another resource or region (check speech-key against speech-region / "
+            "speech-endpoint), or the resource does not allow it (its networking rules, its "
+            "pricing tier, or the role of the identity); the service message above says which.")
+
+
+def _link_refused(url: str) -> str:
+    """Advice for a 401/403 from a link on another host, fetched without the key.
+
+    A link without a SAS token is no expired SAS: the API description (2025-10-15,
+    `sasLifetimeMinutes`) says "For speech resources with BYOS, returned urls do not contain
+    an SAS token", and without one storage answers 401/403 to an anonymous read.
+    """
+    try:
+        parts = urlsplit(url)
+        host = (parts.hostname or "").lower()
+        signed = any(name == "sig" for name, _ in parse_qsl(parts.query))
+    except ValueError:
+        host, signed = "", False
+    if is_cognitive_host(host):
+        return ("The link is on another Cognitive Services host, and the Speech key goes only "
+                "to the configured endpoint and, there, only to Speech to text paths; this "
+                "link's scheme, port or path is not one. Report the link to the service owner.")
+    blob = host.endswith(_BLOB_HOST_SUFFIXES)
+    if signed:
+        return ("The link's SAS token has expired or is not valid, or the storage account's "
+                "firewall does not admit this runner; re-run to get fresh links (the service "
+                "signs them for 12 hours by default).")
+    if blob:
+        return ("The link carries no SAS token: a Speech resource with bring-your-own-storage "
+                "(BYOS) returns result links without one, and its storage account refuses an "
+                "anonymous read. This action reads result files only through the links the "
+                "service returns; use a Speech resource without BYOS.")
+    return ("The link is on another host and carries no SAS token; this action sends no "
+            "credential there. Check what the service returned, or report the link.")
 
 
 def _advice(status: int) -> str:
