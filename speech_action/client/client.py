@@ -325,12 +325,25 @@ class SpeechClient(ClientCore):
             if exc.status != 404:
                 raise
 
-    def update_endpoint_model(self, ref: Ref, model_url: str) -> Endpoint:
+    def update_endpoint_model(self, ref: Ref, model_url: str, *,
+                              content_logging_enabled: bool | None = None) -> Endpoint:
         """Point an endpoint at another model in place (PATCH; the old model serves until the
-        update succeeds)."""
+        update succeeds), changing its content logging in the same request when given."""
+        body: dict[str, Any] = {"model": {"self": model_url}}
+        if content_logging_enabled is not None:
+            body["properties"] = {"contentLoggingEnabled": content_logging_enabled}
+        return self._patch_endpoint(ref, body)
+
+    def update_endpoint_logging(self, ref: Ref, enabled: bool) -> Endpoint:
+        """Turn an endpoint's content logging on or off: `EndpointUpdate.properties` is
+        `EndpointPropertiesUpdate` with `contentLoggingEnabled` (API description; Learn,
+        "Turn off logging for a custom model endpoint"), not the `loggingEnabled` that
+        creation takes."""
+        return self._patch_endpoint(ref, {"properties": {"contentLoggingEnabled": enabled}})
+
+    def _patch_endpoint(self, ref: Ref, body: dict[str, Any]) -> Endpoint:
         url = self.entity_url("endpoints", ref)
-        response = self.request("PATCH", url, json_body={"model": {"self": model_url}})
-        return parse(Endpoint, response, url)
+        return parse(Endpoint, self.request("PATCH", url, json_body=body), url)
 
     # ---- helpers -----------------------------------------------------------------------
 

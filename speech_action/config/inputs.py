@@ -155,7 +155,9 @@ INPUTS: tuple[InputSpec, ...] = (
     _spec("endpoint-name", "", "deploy: display name of the endpoint to create, or to update "
           "in place if it exists. Default: `<owner/repo> custom speech`.", values.text),
     _spec("endpoint-id", "", "deploy: id or URL of the endpoint to update.", values.reference),
-    _spec("logging-enabled", "false", "deploy: content logging on the endpoint.",
+    _spec("logging-enabled", "false", "deploy: content logging (audio and transcriptions) on "
+          "the endpoint, set when it is created and when it is updated. Since API 2024-11-15 "
+          "only Speech resources with their own storage (BYOS) can turn it on.",
           values.boolean),
     _spec("timeout-minutes", "300", "The longest wait for service jobs in one run.",
           values.positive),

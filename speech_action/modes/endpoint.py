@@ -11,6 +11,8 @@ another model means another run changed the endpoint meanwhile: nothing is recor
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -22,7 +24,7 @@ from speech_action.client import (
     SpeechServiceError,
     ref,
 )
-from speech_action.errors import JobTimeoutError, ServiceError
+from speech_action.errors import ConfigError, JobTimeoutError, ServiceError
 from speech_action.modes.context import ModeContext
 from speech_action.modes.entities import COMMIT, entity_id, project_ref, traceability
 from speech_action.modes.waiting import wait_for
@@ -58,13 +60,14 @@ def deploy_model(ctx: ModeContext, model: CustomModel, project: Project | None) 
 
 
 def _create(ctx: ModeContext, model: CustomModel, project: Project | None) -> Endpoint:
-    endpoint = ctx.service.create_endpoint(EndpointDefinition(
-        display_name=ctx.settings.endpoint_name, locale=ctx.settings.locale,
-        model=ref(model.self_url),
-        description=f"deployed by speech-action from {ctx.run.commit_sha}",
-        custom_properties=traceability(ctx), project=project_ref(project),
-        properties={"loggingEnabled": ctx.settings.logging_enabled},
-    ))
+    with _logging_refusal(ctx.settings.logging_enabled):
+        endpoint = ctx.service.create_endpoint(EndpointDefinition(
+            display_name=ctx.settings.endpoint_name, locale=ctx.settings.locale,
+            model=ref(model.self_url),
+            description=f"deployed by speech-action from {ctx.run.commit_sha}",
+            custom_properties=traceability(ctx), project=project_ref(project),
+            properties={"loggingEnabled": ctx.settings.logging_enabled},
+        ))
     ctx.log.info(f"created endpoint {endpoint.display_name} serving {model.display_name}")
     return endpoint
 
@@ -105,14 +108,21 @@ def _is_twin(endpoint: Endpoint, created: Endpoint) -> bool:
 
 def _update(ctx: ModeContext, endpoint: Endpoint, model: CustomModel) -> Deployment:
     label = f"endpoint {endpoint.display_name}"
+    logging = _logging_change(endpoint, ctx.settings.logging_enabled)
     if _serves(endpoint, model) and endpoint.status != "Failed":
         # Already this model: a re-run after a timeout, or a change still under way.
         ctx.log.info(f"{label} already serves {model.display_name} ({endpoint.status})")
+        if logging is not None:
+            with _logging_refusal(logging):
+                ctx.service.update_endpoint_logging(endpoint.id, logging)
+            ctx.log.info(f"{label}: content logging turned {'on' if logging else 'off'}")
         verified = verify(ctx, endpoint, model, endpoint.last_action_date_time, label)
         changed = None if endpoint.status == "Succeeded" else verified.last_action_date_time
         return Deployment(verified, changed)
     before = endpoint.last_action_date_time
-    patched = ctx.service.update_endpoint_model(endpoint.id, model.self_url)
+    with _logging_refusal(bool(logging)):
+        patched = ctx.service.update_endpoint_model(endpoint.id, model.self_url,
+                                                    content_logging_enabled=logging)
     not_before = _latest(before, patched.last_action_date_time)
     ctx.log.info(f"{label} updated in place to {model.display_name}; the previous model "
                  "serves until the change completes")
@@ -171,6 +181,30 @@ def _current(ctx: ModeContext, endpoint: Endpoint, label: str = "",
             "deployed to it: another run created an endpoint of the same name at the same "
             "time and keeps its own. This run recorded nothing; serialize deploy jobs with a "
             "workflow `concurrency:` group.") from exc
+
+
+def _logging_change(endpoint: Endpoint, wanted: bool) -> bool | None:
+    """The content-logging value to send when the endpoint's differs from the setting
+    (an endpoint that does not say is taken as not logging), else None."""
+    current = bool(endpoint.properties.logging_enabled)
+    return None if current == wanted else wanted
+
+
+@contextmanager
+def _logging_refusal(enabling: bool) -> Iterator[None]:
+    """A refused request that enabled content logging most likely met the rule of API
+    2024-11-15 and later: only resources with their own storage (BYOS) can enable it
+    (Learn: migrate-2024-11-15); say so, and name the input."""
+    try:
+        yield
+    except SpeechServiceError as exc:
+        if not enabling or exc.status not in (400, 403, 409):
+            raise
+        raise ConfigError(
+            f"the service refused to enable content logging ({exc}). Since API 2024-11-15 "
+            "only Speech resources with bring-your-own-storage (BYOS) can log audio and "
+            "transcriptions: set logging-enabled to false, or use a BYOS resource",
+            input_name="logging-enabled") from exc
 
 
 def _serves(endpoint: Endpoint, model: CustomModel) -> bool:

@@ -361,3 +361,24 @@ def test_an_evaluation_is_created_as_an_accuracy_test(harness: Harness) -> None:
     sent = harness.sent("POST")[0].json()
     assert sent["customProperties"]["testingKind"] == "Evaluation"
     assert sent["customProperties"]["speech-action-key"] == "k"
+
+
+def test_endpoint_logging_is_changed_with_content_logging_enabled(harness: Harness) -> None:
+    # API description: EndpointUpdate.properties is EndpointPropertiesUpdate, whose field is
+    # contentLoggingEnabled (creation takes EndpointProperties.loggingEnabled) (#14, item 5).
+    client = harness.client()
+    url = harness.url("/endpoints/e1")
+    harness.adapter.register_uri(
+        "PATCH", url,
+        json=harness.respond("Endpoints_Update", 200,
+                             example_body("2025-10-15", "update_endpoint.json")))
+    client.update_endpoint_logging("e1", False)
+    client.update_endpoint_model("e1", harness.url("/models/m2"), content_logging_enabled=True)
+    client.update_endpoint_model("e1", harness.url("/models/m3"))
+    bodies = [request.json() for request in harness.sent("PATCH")]
+    assert bodies == [
+        {"properties": {"contentLoggingEnabled": False}},
+        {"model": {"self": harness.url("/models/m2")},
+         "properties": {"contentLoggingEnabled": True}},
+        {"model": {"self": harness.url("/models/m3")}},
+    ]

@@ -150,8 +150,8 @@ def test_the_patch_response_is_not_trusted(harness: Harness) -> None:
         lambda service, entity: seen.append((entity["status"], benchmark_model(harness))))
     real_update = FakeSpeech.update_endpoint_model
 
-    def patch_says_succeeded(ref: str, model_url: str) -> Any:
-        answer = real_update(harness.service, ref, model_url)
+    def patch_says_succeeded(ref: str, model_url: str, **logging: Any) -> Any:
+        answer = real_update(harness.service, ref, model_url, **logging)
         return answer.model_copy(update={"status": "Succeeded"})
 
     harness.service.update_endpoint_model = patch_says_succeeded  # type: ignore[method-assign]
@@ -159,6 +159,52 @@ def test_the_patch_response_is_not_trusted(harness: Harness) -> None:
     assert [status for status, _ in seen][:3] == ["Running", "Running", "Running"]
     assert all(benchmark is None for status, benchmark in seen if status != "Succeeded")
     assert benchmark_model(harness) == served_model(harness) == entity_id(model["self"])
+
+
+# ---- content logging (issue #14, item 5) ------------------------------------------------
+
+
+def test_logging_enabled_reaches_an_existing_endpoint_with_its_model(harness: Harness) -> None:
+    # API description EndpointUpdate.properties: EndpointPropertiesUpdate.contentLoggingEnabled.
+    harness.service.byos = True
+    endpoint(harness)
+    this_commits_candidate(harness)
+    harness.run("deploy", logging_enabled=True)
+    [only] = harness.service.all("endpoints")
+    assert only["properties"]["loggingEnabled"] is True
+    assert "patch endpoint logging True" in harness.service.calls
+
+
+def test_logging_changes_on_an_endpoint_that_already_serves_the_model(harness: Harness) -> None:
+    harness.service.byos = True
+    model = this_commits_candidate(harness)
+    endpoint(harness, serving=model)
+    harness.run("deploy", logging_enabled=True)
+    [only] = harness.service.all("endpoints")
+    assert only["properties"]["loggingEnabled"] is True
+    model_patches = [call for call in harness.service.calls
+                     if call.startswith("patch endpoint") and "logging" not in call]
+    assert model_patches == []
+
+
+def test_unchanged_logging_sends_nothing(harness: Harness) -> None:
+    endpoint(harness)
+    this_commits_candidate(harness)
+    harness.run("deploy")
+    assert not any("logging" in call for call in harness.service.calls)
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_logging_without_byos_is_a_clear_error_naming_the_input(harness: Harness,
+                                                                 existing: bool) -> None:
+    # Learn, migrate-2024-11-15: since API 2024-11-15 only BYOS resources can log content.
+    if existing:
+        endpoint(harness)
+    this_commits_candidate(harness)
+    with pytest.raises(ConfigError, match="bring-your-own-storage") as caught:
+        harness.run("deploy", logging_enabled=True)
+    assert caught.value.input_name == "logging-enabled"
+    assert benchmark_model(harness) is None
 
 
 def test_another_run_changing_the_endpoint_meanwhile_records_nothing(harness: Harness) -> None:

@@ -91,6 +91,8 @@ class FakeSpeech:
         ]
         self.recognizers: dict[str, Callable[[str], str]] = {}
         self.evaluation_overrides: dict[str, Any] = {}
+        self.byos = False
+        """A resource with its own storage: may enable content logging."""
         self.endpoint_hooks: list[Callable[[FakeSpeech, dict[str, Any]], None]] = []
         """Called on every GET of an endpoint, before it is answered (another run acting)."""
         self.calls: list[str] = []
@@ -232,14 +234,30 @@ class FakeSpeech:
 
     def create_endpoint(self, definition: EndpointDefinition) -> Endpoint:
         self.calls.append("create endpoints")
+        if (definition.properties or {}).get("loggingEnabled") and not self.byos:
+            raise SpeechServiceError("400 InvalidPayload: content logging needs BYOS",
+                                     status=400, code="InvalidPayload")
         return Endpoint.model_validate(self.add("endpoints", definition.to_body(),
                                                 status="NotStarted",
                                                 polls=self.polls_to_finish))
 
-    def update_endpoint_model(self, ref: str, model_url: str) -> Endpoint:
+    def update_endpoint_model(self, ref: str, model_url: str, *,
+                              content_logging_enabled: bool | None = None) -> Endpoint:
         self.calls.append(f"patch endpoint {_id(model_url)}")
+        if content_logging_enabled is not None:
+            self.update_endpoint_logging(ref, content_logging_enabled)
         self.patch_endpoint(ref, model_url)
         return Endpoint.model_validate(self._raw("endpoints", ref))
+
+    def update_endpoint_logging(self, ref: str, enabled: bool) -> Endpoint:
+        self.calls.append(f"patch endpoint logging {enabled}")
+        if enabled and not self.byos:
+            # Learn, migrate-2024-11-15: only resources with their own storage can log.
+            raise SpeechServiceError("400 InvalidPayload: content logging needs BYOS",
+                                     status=400, code="InvalidPayload")
+        entity = self._raw("endpoints", ref)
+        entity.setdefault("properties", {})["loggingEnabled"] = enabled
+        return Endpoint.model_validate(entity)
 
     def patch_endpoint(self, ref: str, model_url: str) -> None:
         """What a PATCH does (also for hooks playing another run): Running, then Succeeded."""
