@@ -74,6 +74,9 @@ def packaging_and_validation(work: Path, files: int, total_bytes: int) -> dict[s
         "packaging_mb_s": round(size / MB / packaging_s, 1),
         "packaging_vs_raw_read": round(raw_s / packaging_s, 3),
         "packaging_into_blocks_vs_raw_read": round(raw_s / float(child["blocks_seconds"]), 3),
+        # The content hash pass the upload makes first (sha256 + the zip's CRCs and sizes).
+        "fingerprint_s": round(float(child["fingerprint_s"]), 3),
+        "fingerprint_vs_raw_read": round(raw_s / float(child["fingerprint_s"]), 3),
         "plain_copy_mb_s": round(size / MB / copy_s, 1),
         "packaging_vs_plain_copy": round(copy_s / packaging_s, 3),
         "packaging_peak_rss_mb": round(peak_mb, 1),

@@ -5,8 +5,8 @@ Typical use by a mode::
     test_set = discover_test_data(workspace, layout)
     training = discover_training_data(workspace, layout)
     validate([test_set, *training])          # raises DataValidationError(problems)
-    digest = content_hash(test_set)          # reuse an identical dataset on the service
-    chunks = stream_package(test_set)        # the upload's bytes, no temp file (not hashed)
+    measured = fingerprint(test_set)         # content hash (reuse), zip CRCs and sizes
+    chunks = stream_package(test_set, measured)  # the upload's bytes, no temp file
     package = package_dataset(test_set)      # the same bytes as a temp file; caller deletes it
 """
 
@@ -24,8 +24,10 @@ from speech_action.data.model import (
     TrainingDataSet,
 )
 from speech_action.data.packaging import (
+    Fingerprint,
     PackagedDataset,
     content_hash,
+    fingerprint,
     package_dataset,
     stream_package,
 )
@@ -40,6 +42,7 @@ __all__ = [
     "DataSet",
     "DataValidationError",
     "DatasetKind",
+    "Fingerprint",
     "Limits",
     "PackagedDataset",
     "Problem",
@@ -49,6 +52,7 @@ __all__ = [
     "content_hash",
     "discover_test_data",
     "discover_training_data",
+    "fingerprint",
     "package_dataset",
     "read_references",
     "resolve_in_workspace",

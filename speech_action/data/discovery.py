@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import zipfile
 from collections.abc import Sequence
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from speech_action.data.layout import (
     AUDIO_SUFFIXES,
@@ -29,6 +29,7 @@ from speech_action.data.model import (
     TrainingDataSet,
 )
 from speech_action.data.reader import zip_directory_size
+from speech_action.errors import shown
 
 _IGNORED_ZIP_PREFIXES = ("__MACOSX/",)
 #: `zipfile` holds the whole central directory and a `ZipInfo` per entry in memory: 10,000
@@ -186,8 +187,7 @@ def _zip_dataset(workspace: Path, path: Path, layout: DataLayout,
         problem = Problem(display, None, f"is not a readable zip file ({error}); "
                           "create it again, e.g. with `zip -0 tests.zip *.wav trans.txt`")
         return TestDataSet(DatasetKind.ACOUSTIC, display, (), None, (problem,))
-    audio, transcripts = _zip_members(path, display, infos, layout)
-    problems: list[Problem] = []
+    audio, transcripts, problems = _zip_members(path, display, infos, layout)
     if len(transcripts) > 1:
         problems.append(Problem(display, None, "the zip holds more than one transcript "
                         f"({', '.join(f.name for f in transcripts)}); keep one"))
@@ -202,22 +202,40 @@ def _zip_dataset(workspace: Path, path: Path, layout: DataLayout,
 
 def _zip_members(
     path: Path, display: str, infos: list[zipfile.ZipInfo], layout: DataLayout
-) -> tuple[list[DataFile], list[DataFile]]:
-    """Audio members, and transcript members in the layout's order of preference.
+) -> tuple[list[DataFile], list[DataFile], list[Problem]]:
+    """Audio members, transcript members in the layout's order of preference, and the
+    problems of flattening.
 
-    Folders, hidden files and the `__MACOSX/` metadata a Mac adds to zips are skipped.
+    Folders, hidden files and the `__MACOSX/` metadata a Mac adds to zips are skipped. The
+    package is flat, like every `audio-and-trans.zip` of Microsoft's Custom Speech sample
+    data (trans.txt at the root, audio beside it): an audio member is named by its file
+    name, so two members of one name in different folders are a problem naming both. The
+    transcript must be at the top level.
     """
     members = [
-        DataFile(i.filename, path, display, i.file_size, i.filename,
+        DataFile(PurePosixPath(i.filename).name, path, display, i.file_size, i.filename,
                  compressed_size=i.compress_size, compression=i.compress_type)
         for i in infos
         if not i.is_dir() and not i.filename.startswith(_IGNORED_ZIP_PREFIXES)
-        and not Path(i.filename).name.startswith(".")
+        and not PurePosixPath(i.filename).name.startswith(".")
     ]
-    audio = [f for f in members if Path(f.name).suffix.lower() in AUDIO_SUFFIXES]
-    transcripts = [f for f in members if f.name in layout.transcript_files]
+    audio: list[DataFile] = []
+    problems: list[Problem] = []
+    seen: dict[str, str] = {}
+    for member in (f for f in members if PurePosixPath(f.name).suffix.lower() in AUDIO_SUFFIXES):
+        source = member.member or member.name
+        first = seen.setdefault(member.name, source)
+        if first == source:
+            audio.append(member)
+            continue
+        problems.append(Problem(display, None, (
+            f"{shown(source)} and {shown(first)} (in the zip) both become "
+            f"{shown(member.name)} in the upload, "
+            "whose zip is flat (no folders, as in Microsoft's sample data); rename one, and "
+            "its transcript line")))
+    transcripts = [f for f in members if f.member in layout.transcript_files]
     transcripts.sort(key=lambda f: layout.transcript_files.index(f.name))
-    return audio, transcripts
+    return audio, transcripts, problems
 
 
 def _text_dataset(

@@ -13,10 +13,13 @@ Hashing alone reads each file once; packaging reads each file once and yields th
 same hash on the way, so upload = at most two reads (hash for reuse lookup, then package).
 
 `stream_package` yields the package as chunks for an upload that needs no disk: the zip is
-written front to back (`zipstream`), each entry's CRC and sizes in a data descriptor after
-its data (readable by zipfile, unzip and any reader using the central directory).
-The upload path knows the content hash already (it looked for a reusable dataset with it),
-so the stream does not hash again; `package_dataset` (a file) is the same stream, hashed.
+written front to back (`zipstream`) with each entry's CRC-32 and size in its local header,
+as in Microsoft's sample `audio-and-trans.zip` files, so it needs them before the entry's
+data. They come from the pass that computes the content hash (`fingerprint`): the upload
+looks for a reusable dataset with that hash first anyway, so it passes the fingerprint on
+and every byte is still read twice at most, the stream reading each file once. Without a
+fingerprint the stream measures the entries itself first (one more read, no sha256).
+Member names are flat, like the samples': discovery names a zip member by its file name.
 """
 
 from __future__ import annotations
@@ -26,11 +29,13 @@ import itertools
 import json
 import os
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
+
+from isal.isal_zlib import crc32
 
 from speech_action.data.model import (
     PACKAGED_TRANSCRIPT_NAME,
@@ -41,7 +46,7 @@ from speech_action.data.model import (
 )
 from speech_action.data.reader import DataReader, UnreadableFileError, iter_chunks
 from speech_action.data.text import UTF8_BOM, FileProblems
-from speech_action.data.zipstream import StoredZipWriter
+from speech_action.data.zipstream import EntryChangedError, StoredZipWriter
 
 HASH_SCHEME = b"speech-action dataset content v1\n"
 
@@ -116,20 +121,50 @@ def _content(stream: IO[bytes], is_text: bool) -> Iterator[bytes]:
     return normalize_text(chunks) if is_text else chunks
 
 
+@dataclass(frozen=True)
+class Fingerprint:
+    """What one read of a dataset tells: its content hash and, for an audio zip, each
+    entry's CRC-32 and size in the package (the zip's local headers need them up front)."""
+
+    kind: DatasetKind
+    content_hash: str
+    entries: Mapping[str, tuple[int, int]]
+
+
 def content_hash(dataset: DataSet) -> str:
     """The dataset's content hash; reads every file once, in chunks.
 
     Raises `DataValidationError` when a file turns out to be unreadable.
     """
+    return fingerprint(dataset).content_hash
+
+
+def fingerprint(dataset: DataSet) -> Fingerprint:
+    """The content hash and the zip entries' CRCs and sizes, in one read of every file.
+
+    Raises `DataValidationError` when a file turns out to be unreadable.
+    """
     digests: dict[str, str] = {}
+    entries = _measure(dataset, digests)
+    return Fingerprint(dataset.kind, _canonical_hash(dataset.kind, digests), entries)
+
+
+def _measure(dataset: DataSet, digests: dict[str, str] | None) -> dict[str, tuple[int, int]]:
+    """Each zip entry's (CRC-32, size) as packaged, BOM of text entries included (none for
+    a text dataset); fills `digests` (name -> sha256 of content) when given."""
+    zipped = not _is_text(dataset.kind)
+    entries: dict[str, tuple[int, int]] = {}
     with _unreadable_as_problem(), DataReader() as reader:
         for name, data_file, is_text in _entries(dataset):
-            digest = hashlib.sha256()
+            crc = crc32(UTF8_BOM) if is_text else 0
+            size = len(UTF8_BOM) if is_text else 0
             with reader.open(data_file) as stream:
-                for chunk in _content(stream, is_text):
-                    digest.update(chunk)
-            digests[name] = digest.hexdigest()
-    return _canonical_hash(dataset.kind, digests)
+                for chunk in _hashed(_content(stream, is_text), name, digests):
+                    if zipped:
+                        crc, size = crc32(chunk, crc), size + len(chunk)
+            if zipped:
+                entries[name] = (crc, size)
+    return entries
 
 
 def estimated_package_size(dataset: DataSet) -> int:
@@ -137,17 +172,20 @@ def estimated_package_size(dataset: DataSet) -> int:
     return sum(data_file.size for _, data_file, _ in _entries(dataset))
 
 
-def stream_package(dataset: DataSet) -> Iterator[bytes]:
+def stream_package(dataset: DataSet, measured: Fingerprint | None = None) -> Iterator[bytes]:
     """The upload package's bytes in chunks of about 1 MiB, without a temporary file.
 
     Memory stays flat: one read chunk (plus zip headers) is held at a time. Not hashed
-    (see `package_dataset` for the hash). Raises `DataValidationError` while iterating
-    when a file turns out to be unreadable.
+    (see `package_dataset` for the hash). `measured` is the dataset's `fingerprint`, taken
+    just before (the upload has it from looking for a reusable dataset); without it an
+    audio zip is measured first, one more read of every file. Raises `DataValidationError`
+    while iterating when a file turns out to be unreadable, or changed since it was measured.
     """
-    return _stream(dataset, None)
+    return _stream(dataset, None, measured)
 
 
-def package_dataset(dataset: DataSet, directory: Path | None = None) -> PackagedDataset:
+def package_dataset(dataset: DataSet, directory: Path | None = None,
+                    measured: Fingerprint | None = None) -> PackagedDataset:
     """Write the upload file into `directory` (default: the system temp folder): the bytes
     of `stream_package`, plus the content hash computed on the way."""
     suffix = ".txt" if _is_text(dataset.kind) else ".zip"
@@ -156,7 +194,7 @@ def package_dataset(dataset: DataSet, directory: Path | None = None) -> Packaged
     digests: dict[str, str] = {}
     try:
         with os.fdopen(handle, "wb") as out:
-            for chunk in _stream(dataset, digests):
+            for chunk in _stream(dataset, digests, measured):
                 out.write(chunk)
     except BaseException:
         path.unlink(missing_ok=True)
@@ -165,11 +203,21 @@ def package_dataset(dataset: DataSet, directory: Path | None = None) -> Packaged
                            _canonical_hash(dataset.kind, digests))
 
 
-def _stream(dataset: DataSet, digests: dict[str, str] | None) -> Iterator[bytes]:
+def _stream(dataset: DataSet, digests: dict[str, str] | None,
+            measured: Fingerprint | None) -> Iterator[bytes]:
     """The package's chunks; fills `digests` (name -> sha256 of content) when given."""
+    if _is_text(dataset.kind):
+        sizes: Mapping[str, tuple[int, int]] = {}
+    elif measured is None:
+        sizes = _measure(dataset, None)
+    elif measured.kind is not dataset.kind or set(measured.entries) != {
+            name for name, _, _ in _entries(dataset)}:
+        raise ValueError("the fingerprint is of another dataset")
+    else:
+        sizes = measured.entries
     with _unreadable_as_problem(), DataReader() as reader:
         writer = _text_chunks if _is_text(dataset.kind) else _zip_chunks
-        for chunk in writer(dataset, reader, digests):
+        for chunk in writer(dataset, reader, digests, sizes):
             if chunk:  # an empty file or a drained sink: nothing to send
                 yield chunk
 
@@ -198,8 +246,8 @@ def _hashed(chunks: Iterable[bytes], name: str,
     digests[name] = digest.hexdigest()
 
 
-def _text_chunks(dataset: DataSet, reader: DataReader,
-                 digests: dict[str, str] | None) -> Iterator[bytes]:
+def _text_chunks(dataset: DataSet, reader: DataReader, digests: dict[str, str] | None,
+                 _sizes: Mapping[str, tuple[int, int]]) -> Iterator[bytes]:
     """All text files, in name order, as one BOM-prefixed UTF-8 file."""
     yield UTF8_BOM
     for name, data_file, _ in _entries(dataset):
@@ -207,14 +255,19 @@ def _text_chunks(dataset: DataSet, reader: DataReader,
             yield from _hashed(_content(stream, True), name, digests)
 
 
-def _zip_chunks(dataset: DataSet, reader: DataReader,
-                digests: dict[str, str] | None) -> Iterator[bytes]:
+def _zip_chunks(dataset: DataSet, reader: DataReader, digests: dict[str, str] | None,
+                sizes: Mapping[str, tuple[int, int]]) -> Iterator[bytes]:
     archive = StoredZipWriter()
     for name, data_file, is_text in _entries(dataset):
         with reader.open(data_file) as stream:
             content = _hashed(_content(stream, is_text), name, digests)
             if is_text:  # the BOM is the package's, not part of the hashed content
                 content = itertools.chain((UTF8_BOM,), content)
-            # Normalizing text may add a BOM and a final LF to the file's bytes.
-            yield from archive.entry(name, content, size_bound=data_file.size + 4)
+            crc, size = sizes[name]
+            try:
+                yield from archive.entry(name, content, crc, size)
+            except EntryChangedError as error:
+                sink = FileProblems(data_file, 1)
+                sink.add(None, str(error).removeprefix(f"{name}: "))
+                raise DataValidationError(sink.result()) from error
     yield archive.finish()

@@ -5,11 +5,16 @@ byte with zlib's CRC-32, which on our machines runs at a quarter of the speed of
 same files from the page cache. ISA-L's CRC-32 (the `isal` package; the same checksum) is
 about ten times faster, so packaging costs little more than reading.
 
-The bytes are what `zipfile` writes to a sink that cannot seek (APPNOTE 6.3.10): each local
-header sets flag bit 3 and the entry's CRC and sizes follow its data in a data descriptor;
-the central directory holds them all again. Zip64 fields appear only where a size, offset
-or count does not fit the classic ones. Entry times and modes are fixed, so the bytes depend
-on the names and contents only.
+The bytes are laid out like the `audio-and-trans.zip` files of Microsoft's Custom Speech
+sample data (Azure-Samples/cognitive-services-speech-sdk, sampledata/customspeech): each
+local header holds the entry's CRC-32 and sizes (general-purpose flag bit 3 clear, no data
+descriptor), so a streaming reader such as Java's `ZipInputStream`, which cannot read a
+stored entry whose size follows its data, unpacks it front to back. The caller gives each
+entry's CRC and size up front (from a first pass over the data, see `packaging`), and the
+writer checks them again on the way: data that changed in between fails the entry instead
+of producing a zip whose headers lie. The central directory repeats the values. Zip64
+fields appear only where a size, offset or count does not fit the classic ones. Entry times
+and modes are fixed, so the bytes depend on the names and contents only.
 """
 
 from __future__ import annotations
@@ -34,7 +39,6 @@ _MASK_16 = 0xFFFF
 _VERSION = 20  # 2.0: the classic format
 _VERSION_ZIP64 = 45  # 4.5: zip64 extensions
 _MADE_BY_UNIX = 3 << 8  # external attributes hold a Unix mode
-_FLAG_DATA_DESCRIPTOR = 0x0008
 _FLAG_UTF8_NAME = 0x0800
 _STORED = 0
 _DOS_TIME = 0  # 00:00:00
@@ -43,28 +47,29 @@ _EXTERNAL_ATTR = 0o100644 << 16  # a regular file, rw-r--r--
 _ZIP64_EXTRA_ID = 0x0001
 
 _LOCAL_HEADER = struct.Struct("<IHHHHHIIIHH")
-_DATA_DESCRIPTOR = struct.Struct("<IIII")
-_DATA_DESCRIPTOR_64 = struct.Struct("<IIQQ")
 _CENTRAL_HEADER = struct.Struct("<IHHHHHHIIIHHHHHII")
 _END_64 = struct.Struct("<IQHHIIQQQQ")
 _END_64_LOCATOR = struct.Struct("<IIQI")
 _END = struct.Struct("<IHHHHIIH")
 
 _LOCAL_HEADER_SIGNATURE = 0x04034B50
-_DATA_DESCRIPTOR_SIGNATURE = 0x08074B50
 _CENTRAL_HEADER_SIGNATURE = 0x02014B50
 _END_64_SIGNATURE = 0x06064B50
 _END_64_LOCATOR_SIGNATURE = 0x07064B50
 _END_SIGNATURE = 0x06054B50
 
 
-class EntryGrewError(SpeechActionError):
-    """An entry came out bigger than its announced bound and needs zip64 it did not declare."""
+class EntryChangedError(SpeechActionError):
+    """An entry's data is not what its header announced: the file changed between the
+    pass that measured it and the pass that packaged it."""
 
-    def __init__(self, name: str, bound: int, size: int) -> None:
+    def __init__(self, name: str, expected: tuple[int, int], found: tuple[int, int]) -> None:
+        self.name = name
         super().__init__(
-            f"{name}: {size} bytes, more than the {bound} it had when packaging started; "
-            "the file changed while it was read: run again when nothing writes to the data"
+            f"{name}: {found[1]:,} bytes with CRC-32 {found[0]:08x} while packaging, but "
+            f"{expected[1]:,} bytes with CRC-32 {expected[0]:08x} when it was measured just "
+            "before; the file changed while it was read: run again when nothing writes to "
+            "the data"
         )
 
 
@@ -77,13 +82,12 @@ class _Entry:
     crc: int
     size: int
     offset: int
-    zip64_header: bool
 
 
 class StoredZipWriter:
     """Yields a zip's bytes entry by entry; `finish()` gives the central directory.
 
-    Usage: `yield from writer.entry(name, chunks, size_bound)` for each file, then
+    Usage: `yield from writer.entry(name, chunks, crc, size)` for each file, then
     `yield writer.finish()`. Only the entries' metadata is kept, never their data.
     """
 
@@ -91,31 +95,26 @@ class StoredZipWriter:
         self._offset = 0
         self._entries: list[_Entry] = []
 
-    def entry(self, name: str, chunks: Iterable[bytes], size_bound: int) -> Iterator[bytes]:
-        """The local header, the chunks as given, then the data descriptor.
+    def entry(self, name: str, chunks: Iterable[bytes], crc: int, size: int) -> Iterator[bytes]:
+        """The local header (with `crc` and `size`), then the chunks as given.
 
-        `size_bound` is at least the entry's size: it decides up front whether the local
-        header needs zip64 sizes. Raises `EntryGrewError` if the data exceeds it past
-        what classic fields hold.
+        Raises `EntryChangedError` when the chunks do not add up to `size` bytes with CRC-32
+        `crc`: the header already sent would be wrong, so the zip must not be finished.
         """
         encoded, flags = _encoded_name(name)
-        zip64_header = size_bound >= ZIP64_LIMIT
-        header = _local_header(encoded, flags, zip64_header)
+        header = _local_header(encoded, flags, crc, size)
         yield header
-        crc = size = 0
+        found_crc = found_size = 0
         for chunk in chunks:
-            crc = crc32(chunk, crc)
-            size += len(chunk)
+            found_crc = crc32(chunk, found_crc)
+            found_size += len(chunk)
+            if found_size > size:  # stop before sending more than the header announced
+                raise EntryChangedError(name, (crc, size), (found_crc, found_size))
             yield chunk
-        if zip64_header:
-            descriptor = _DATA_DESCRIPTOR_64.pack(_DATA_DESCRIPTOR_SIGNATURE, crc, size, size)
-        elif size >= ZIP64_LIMIT:
-            raise EntryGrewError(name, size_bound, size)
-        else:
-            descriptor = _DATA_DESCRIPTOR.pack(_DATA_DESCRIPTOR_SIGNATURE, crc, size, size)
-        yield descriptor
-        self._entries.append(_Entry(encoded, flags, crc, size, self._offset, zip64_header))
-        self._offset += len(header) + size + len(descriptor)
+        if (found_crc, found_size) != (crc, size):
+            raise EntryChangedError(name, (crc, size), (found_crc, found_size))
+        self._entries.append(_Entry(encoded, flags, crc, size, self._offset))
+        self._offset += len(header) + size
 
     def finish(self) -> bytes:
         """The central directory and end records; the writer is done after this."""
@@ -142,22 +141,23 @@ class StoredZipWriter:
 def _encoded_name(name: str) -> tuple[bytes, int]:
     """The name's bytes and flags: ASCII as is, anything else as UTF-8 with flag bit 11."""
     try:
-        return name.encode("ascii"), _FLAG_DATA_DESCRIPTOR
+        return name.encode("ascii"), 0
     except UnicodeEncodeError:
-        return name.encode("utf-8"), _FLAG_DATA_DESCRIPTOR | _FLAG_UTF8_NAME
+        return name.encode("utf-8"), _FLAG_UTF8_NAME
 
 
-def _local_header(name: bytes, flags: int, zip64: bool) -> bytes:
-    """CRC and sizes are zero (they follow in the data descriptor), or the zip64 marker
-    with zero sizes in a zip64 extra field."""
-    if zip64:
-        extra = struct.pack("<HHQQ", _ZIP64_EXTRA_ID, 16, 0, 0)
+def _local_header(name: bytes, flags: int, crc: int, size: int) -> bytes:
+    """CRC and sizes in the header itself; a size past the classic field goes into a zip64
+    extra field holding both sizes (APPNOTE 4.5.3: the local header's zip64 field must
+    hold both), the classic fields then saying 0xFFFFFFFF."""
+    if size >= ZIP64_LIMIT:
+        extra = struct.pack("<HHQQ", _ZIP64_EXTRA_ID, 16, size, size)
         version, sizes = _VERSION_ZIP64, _MASK_32
     else:
-        extra, version, sizes = b"", _VERSION, 0
+        extra, version, sizes = b"", _VERSION, size
     return _LOCAL_HEADER.pack(
         _LOCAL_HEADER_SIGNATURE, version, flags, _STORED, _DOS_TIME, _DOS_DATE,
-        0, sizes, sizes, len(name), len(extra),
+        crc, sizes, sizes, len(name), len(extra),
     ) + name + extra
 
 
@@ -172,7 +172,7 @@ def _central_header(entry: _Entry) -> bytes:
     extra = b""
     if values:
         extra = struct.pack(f"<HH{len(values)}Q", _ZIP64_EXTRA_ID, 8 * len(values), *values)
-    version = _VERSION_ZIP64 if values or entry.zip64_header else _VERSION
+    version = _VERSION_ZIP64 if values else _VERSION
     size_field = _MASK_32 if big_size else entry.size
     return _CENTRAL_HEADER.pack(
         _CENTRAL_HEADER_SIGNATURE, _MADE_BY_UNIX | version, version, entry.flags, _STORED,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from speech_action.blob_staging import STAGING_PREFIX, BlobStaging
 from speech_action.client import Dataset, DatasetDefinition, EntityJobFailedError, Project
-from speech_action.data import DataSet, DatasetKind, content_hash, stream_package
+from speech_action.data import DataSet, DatasetKind, Fingerprint, fingerprint, stream_package
 from speech_action.data.packaging import estimated_package_size
 from speech_action.modes.context import ModeContext
 from speech_action.modes.entities import (
@@ -30,7 +30,8 @@ def upload_dataset(
     """The service dataset holding exactly this data: reused if one exists, else uploaded
     (block API, or a blob staged in storage for large data). Returns it (Succeeded) with
     its content hash."""
-    digest = content_hash(dataset)
+    measured = fingerprint(dataset)  # the hash, and the zip's CRCs and sizes for the stream
+    digest = measured.content_hash
     existing = _reusable_dataset(ctx, dataset, digest)
     if existing is not None:
         ctx.log.info(f"{dataset.kind.value} dataset {dataset.root}: identical data already on "
@@ -48,9 +49,9 @@ def upload_dataset(
     )
     label = f"dataset {definition.display_name}"
     if ctx.staging is not None and _goes_through_blob(ctx, dataset):
-        created, staged = _upload_through_blob(ctx, ctx.staging, dataset, definition, digest)
+        created, staged = _upload_through_blob(ctx, ctx.staging, dataset, definition, measured)
         return _imported(ctx, created, label, staged), digest
-    return _imported(ctx, _upload(ctx, dataset, definition), label, None), digest
+    return _imported(ctx, _upload(ctx, dataset, definition, measured), label, None), digest
 
 
 def _reusable_dataset(ctx: ModeContext, dataset: DataSet, digest: str) -> Dataset | None:
@@ -92,13 +93,14 @@ def _remove_staged(ctx: ModeContext, staged: str | None) -> None:
 
 
 def _upload_through_blob(ctx: ModeContext, staging: BlobStaging, dataset: DataSet,
-                         definition: DatasetDefinition, digest: str) -> tuple[Dataset, str]:
+                         definition: DatasetDefinition,
+                         measured: Fingerprint) -> tuple[Dataset, str]:
     """Stream the package into a blob, then create the dataset from its SAS URL."""
     audio = dataset.kind is DatasetKind.ACOUSTIC
-    name = f"{STAGING_PREFIX}{digest}{'.zip' if audio else '.txt'}"
+    name = f"{STAGING_PREFIX}{measured.content_hash}{'.zip' if audio else '.txt'}"
     ctx.log.info(f"uploading {dataset.kind.value} dataset {dataset.root} to "
                  f"{staging.location} as {name}")
-    staged = staging.stage(name, stream_package(dataset),
+    staged = staging.stage(name, stream_package(dataset, measured),
                            "application/zip" if audio else "text/plain; charset=utf-8")
     for secret in (staged.url, staged.signature):  # before anything could print them
         ctx.log.register_secret(secret)
@@ -108,7 +110,8 @@ def _upload_through_blob(ctx: ModeContext, staging: BlobStaging, dataset: DataSe
     return created, name
 
 
-def _upload(ctx: ModeContext, dataset: DataSet, definition: DatasetDefinition) -> Dataset:
+def _upload(ctx: ModeContext, dataset: DataSet, definition: DatasetDefinition,
+            measured: Fingerprint) -> Dataset:
     """Stream the package straight into the block upload: no temporary file, and no second
     hash (the caller computed it to look for a reusable dataset)."""
     ctx.log.info(f"uploading {dataset.kind.value} dataset {dataset.root} in blocks")
@@ -118,7 +121,7 @@ def _upload(ctx: ModeContext, dataset: DataSet, definition: DatasetDefinition) -
         nonlocal sent
         sent = done
 
-    created = ctx.service.create_dataset_from_chunks(definition, stream_package(dataset),
+    created = ctx.service.create_dataset_from_chunks(definition, stream_package(dataset, measured),
                                                     on_progress=count)
     ctx.log.info(f"uploaded {dataset.kind.value} dataset {dataset.root} ({sent / 1e6:.1f} MB)")
     return created

@@ -20,14 +20,17 @@ from speech_action.data import (
     DataSet,
     DatasetKind,
     DataValidationError,
+    Limits,
     content_hash,
     discover_test_data,
     discover_training_data,
+    fingerprint,
     package_dataset,
     packaging,
     stream_package,
 )
 from speech_action.data.packaging import normalize_text
+from speech_action.data.validation import check_dataset
 from speech_action.data.reader import CHUNK_SIZE, DataReader
 from tests.data.conftest import TAB
 from tests.data.wavs import write_sparse_wav, write_wav
@@ -35,6 +38,10 @@ from tests.data.wavs import write_sparse_wav, write_wav
 
 def _test_set(ws: Path) -> DataSet:
     return discover_test_data(ws, DataLayout())
+
+
+def collect_problems(dataset: DataSet) -> list[object]:
+    return list(check_dataset(dataset, Limits()))
 
 
 def _training(ws: Path, kind: DatasetKind) -> DataSet:
@@ -241,15 +248,22 @@ class _CountingReader(DataReader):
 def test_hash_and_package_each_read_every_file_once(
     workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """The upload's path: the fingerprint (hash, CRCs, sizes) is one read, the stream given
+    it another; a stream without it measures the entries first."""
     monkeypatch.setattr(packaging, "DataReader", _CountingReader)
     dataset = _test_set(workspace)
 
-    content_hash(dataset)
+    measured = fingerprint(dataset)
     hashed = list(_CountingReader.opened)
+    _CountingReader.opened.clear()
+    b"".join(stream_package(dataset, measured))
+    streamed = list(_CountingReader.opened)
     _CountingReader.opened.clear()
     package_dataset(dataset, tmp_path)
 
-    assert hashed == _CountingReader.opened == ["a.wav", "b.wav", "trans.txt"]
+    assert hashed == streamed == ["a.wav", "b.wav", "trans.txt"]
+    assert _CountingReader.opened == hashed * 2
+    assert measured.content_hash == content_hash(dataset)
 
 
 @pytest.mark.parametrize("kind", [DatasetKind.ACOUSTIC, DatasetKind.LANGUAGE])
@@ -277,7 +291,7 @@ def test_streamed_zip_reads_back_with_zipfile(workspace: Path) -> None:
         infos = archive.infolist()
         assert {i.compress_type for i in infos} == {zipfile.ZIP_STORED}
         assert {i.date_time for i in infos} == {(1980, 1, 1, 0, 0, 0)}
-        assert {i.flag_bits & 0x08 for i in infos} == {0x08}  # sizes after the data
+        assert {i.flag_bits & 0x08 for i in infos} == {0}  # sizes in the local header
         assert archive.read("trans.txt") == codecs.BOM_UTF8 + b"b.wav\tgood morning\na.wav\thi\n"
         for name in ("a.wav", "b.wav"):
             assert archive.read(name) == (workspace / "testing_data" / name).read_bytes()
@@ -295,10 +309,23 @@ def test_stream_does_not_hash_again(workspace: Path, monkeypatch: pytest.MonkeyP
     assert b"".join(stream_package(_test_set(workspace))) == expected
 
 
-def test_an_unreadable_file_fails_the_stream_as_a_data_problem(workspace: Path) -> None:
+def test_an_unreadable_file_fails_the_stream_before_its_first_byte(workspace: Path) -> None:
     dataset = _test_set(workspace)
     (workspace / "testing_data/b.wav").unlink()
-    chunks = stream_package(dataset)
+
+    with pytest.raises(DataValidationError) as raised:
+        next(stream_package(dataset))  # the entries are measured before the first header
+
+    assert [(p.file, p.line) for p in raised.value.problems] == [("testing_data/b.wav", None)]
+
+
+def test_a_file_gone_after_its_fingerprint_fails_the_stream_as_a_data_problem(
+    workspace: Path,
+) -> None:
+    dataset = _test_set(workspace)
+    measured = fingerprint(dataset)
+    (workspace / "testing_data/b.wav").unlink()
+    chunks = stream_package(dataset, measured)
 
     first = next(chunks)  # a.wav streams before b.wav is found missing
     with pytest.raises(DataValidationError) as raised:
@@ -306,3 +333,80 @@ def test_an_unreadable_file_fails_the_stream_as_a_data_problem(workspace: Path) 
 
     assert first.startswith(b"PK\x03\x04")
     assert [(p.file, p.line) for p in raised.value.problems] == [("testing_data/b.wav", None)]
+
+
+def test_a_file_changed_after_its_fingerprint_fails_the_stream_by_name(workspace: Path) -> None:
+    """The local header announced the measured CRC and size: other bytes must not follow."""
+    dataset = _test_set(workspace)
+    measured = fingerprint(dataset)
+    path = workspace / "testing_data/b.wav"
+    path.write_bytes(path.read_bytes()[:-2] + b"\x7f\x7f")  # same size, other samples
+
+    with pytest.raises(DataValidationError) as raised:
+        list(stream_package(dataset, measured))
+
+    [problem] = raised.value.problems
+    assert problem.file == "testing_data/b.wav"
+    assert "the file changed while it was read" in problem.message
+
+
+def test_a_fingerprint_of_another_dataset_is_refused(workspace: Path) -> None:
+    other = fingerprint(_training(workspace, DatasetKind.ACOUSTIC))
+
+    with pytest.raises(ValueError, match="another dataset"):
+        next(stream_package(_test_set(workspace), other))
+
+
+def test_hashes_of_flat_data_are_unchanged_by_the_local_header_zip(workspace: Path) -> None:
+    """Issue #14 item 8 changed the zip, not the content hash: datasets already on the
+    service are still found for reuse. Pinned from the data descriptor packaging."""
+    hashes = {d.kind: content_hash(d) for d in discover_training_data(workspace, DataLayout())}
+
+    assert content_hash(_test_set(workspace)) == (
+        "73b164a715ae7c5d832ce83d994ec7f587312e1743d959caaac73e05d7a35e96")
+    assert hashes == {
+        DatasetKind.LANGUAGE: "1270dd23d1155db241049d2c546a06fb52c1b7a7fabed00eaa7c73239b71e283",
+        DatasetKind.PRONUNCIATION:
+            "159d6b8b3c2ee36373ee100ca51d157cf839c9782871b8737e4f66c8c87e5060",
+        DatasetKind.LANGUAGE_MARKDOWN:
+            "e6a3c9a0bfdf979f6a17805be4c092c7dcee83059ab9fbc4bbd82c328ddf04fe",
+        DatasetKind.ACOUSTIC: "a44ae1f3f1d8158b0c745668b95a56c6f12618a61f0da032f1413053f0db3346",
+    }
+
+
+def _zip_with_folders(workspace: Path, names: dict[str, str]) -> DataSet:
+    """tests.zip holding the test set's files under the given member names."""
+    with zipfile.ZipFile(workspace / "tests.zip", "w") as archive:
+        for source, member in names.items():
+            archive.write(workspace / "testing_data" / source, member)
+    return discover_test_data(workspace, DataLayout(testing="tests.zip"))
+
+
+def test_a_zip_with_folders_is_packaged_flat_like_microsofts_samples(workspace: Path) -> None:
+    """Issue #14 item 8: every sample audio-and-trans.zip is flat, trans.txt at its root."""
+    dataset = _zip_with_folders(workspace, {
+        "a.wav": "audio/a.wav", "b.wav": "audio/8k/b.wav", "trans.txt": "trans.txt"})
+
+    with zipfile.ZipFile(io.BytesIO(b"".join(stream_package(dataset)))) as archive:
+        assert archive.namelist() == ["a.wav", "b.wav", "trans.txt"]
+    assert collect_problems(dataset) == []
+    assert content_hash(dataset) == content_hash(_test_set(workspace))
+
+
+def test_two_zip_members_of_one_name_are_a_problem_naming_both(workspace: Path) -> None:
+    dataset = _zip_with_folders(workspace, {
+        "a.wav": "day1/a.wav", "b.wav": "day2/a.wav", "trans.txt": "trans.txt"})
+
+    [problem] = dataset.problems
+
+    assert (problem.file, problem.line) == ("tests.zip", None)
+    assert problem.message.startswith("day2/a.wav and day1/a.wav (in the zip) both become "
+                                      "a.wav in the upload")
+
+
+def test_a_transcript_in_a_folder_of_the_zip_is_not_the_transcript(workspace: Path) -> None:
+    dataset = _zip_with_folders(workspace, {
+        "a.wav": "a.wav", "b.wav": "b.wav", "trans.txt": "notes/trans.txt"})
+
+    assert dataset.transcript is None
+    assert "no transcript" in dataset.problems[0].message

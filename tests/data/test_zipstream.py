@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import shutil
+import struct
 import subprocess
 import zipfile
 import zlib
@@ -17,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from speech_action.data import zipstream
-from speech_action.data.zipstream import EntryGrewError, StoredZipWriter
+from speech_action.data.zipstream import EntryChangedError, StoredZipWriter
 
 ENTRIES = {
     "a.wav": [b"RIFF", bytes(range(256)) * 300, b"tail"],
@@ -29,12 +30,16 @@ ENTRIES = {
 needs_unzip = pytest.mark.skipif(shutil.which("unzip") is None, reason="unzip not installed")
 
 
-def _zip(entries: dict[str, list[bytes]], size_bound: int | None = None) -> bytes:
+def _measured(content: list[bytes]) -> tuple[int, int]:
+    """CRC-32 and size, as packaging's first pass measures them."""
+    return zlib.crc32(b"".join(content)), sum(map(len, content))
+
+
+def _zip(entries: dict[str, list[bytes]]) -> bytes:
     writer = StoredZipWriter()
     chunks: list[bytes] = []
     for name, content in entries.items():
-        bound = sum(map(len, content)) if size_bound is None else size_bound
-        chunks.extend(writer.entry(name, content, bound))
+        chunks.extend(writer.entry(name, content, *_measured(content)))
     chunks.append(writer.finish())
     return b"".join(chunks)
 
@@ -68,7 +73,7 @@ def test_entries_read_back_in_order_with_fixed_metadata() -> None:
             assert info.compress_type == zipfile.ZIP_STORED
             assert info.date_time == (1980, 1, 1, 0, 0, 0)
             assert info.external_attr >> 16 == 0o100644
-            assert info.flag_bits & 0x08  # CRC and sizes follow the data
+            assert not info.flag_bits & 0x08  # CRC and sizes in the local header
             assert zlib.crc32(_expected(ENTRIES)[info.filename]) == info.CRC
             assert info.extract_version == 20  # nothing needed zip64
 
@@ -85,10 +90,10 @@ def test_the_chunks_pass_through_as_given() -> None:
     content = [b"x" * 10, b"y" * 20]
     writer = StoredZipWriter()
 
-    header, *middle, descriptor = writer.entry("x.bin", content, 30)
+    header, *middle = writer.entry("x.bin", content, *_measured(content))
 
     assert middle == content and middle[0] is content[0]
-    assert header.startswith(b"PK\x03\x04") and descriptor.startswith(b"PK\x07\x08")
+    assert header.startswith(b"PK\x03\x04")
 
 
 def test_a_zip_without_entries_is_valid() -> None:
@@ -123,7 +128,7 @@ def _big_entries() -> dict[str, list[bytes]]:
 def test_zip64_fields_where_sizes_offsets_and_count_overflow() -> None:
     entries = _big_entries()
 
-    data = _zip(entries, size_bound=2000)
+    data = _zip(entries)
 
     assert _read_back(data) == _expected(entries)
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
@@ -133,31 +138,57 @@ def test_zip64_fields_where_sizes_offsets_and_count_overflow() -> None:
     assert infos[0].file_size == 1400 and infos[0].extra[:4] == zip64_extra + b"\x10\x00"
     assert infos[1].header_offset > 1000 and infos[1].extra[:4] == zip64_extra + b"\x08\x00"
     assert {info.extract_version for info in infos} == {45}
+    # big.wav's local header: sizes 0xFFFFFFFF, both real sizes in its zip64 extra field.
+    assert data[18:26] == b"\xff" * 8 and data[30 + 7 : 30 + 7 + 20] == (
+        zip64_extra + b"\x10\x00" + (1400).to_bytes(8, "little") * 2)
     end_count = int.from_bytes(data[-12:-10], "little")
     assert end_count == 0xFFFF  # the count is in the zip64 end record
     assert b"PK\x06\x06" in data and b"PK\x06\x07" in data  # zip64 end record and locator
 
 
-@pytest.mark.usefixtures("small_zip64_limits")
-def test_a_zip64_header_for_a_small_entry_is_still_read() -> None:
-    """The bound said zip64, the data turned out small: 8-byte descriptor, classic central."""
-    entries = {"a.wav": [b"a" * 10]}
-
-    assert _read_back(_zip(entries, size_bound=5000)) == _expected(entries)
-
-
 @needs_unzip
 @pytest.mark.usefixtures("small_zip64_limits")
 def test_unzip_accepts_zip64_fields(tmp_path: Path) -> None:
-    output = _unzip_test(_zip(_big_entries(), size_bound=2000), tmp_path)
+    output = _unzip_test(_zip(_big_entries()), tmp_path)
 
     assert "No errors detected" in output
 
 
-@pytest.mark.usefixtures("small_zip64_limits")
-def test_an_entry_past_its_bound_and_the_classic_limit_fails_by_name() -> None:
+@pytest.mark.parametrize(("content", "measured"), [
+    ([b"a" * 600, b"b" * 600], (zlib.crc32(b"a" * 600), 600)),  # grew: stops at the size
+    ([b"a" * 500], (zlib.crc32(b"a" * 600), 600)),  # shrank
+    ([b"b" * 600], (zlib.crc32(b"a" * 600), 600)),  # same size, other bytes
+])
+def test_an_entry_unlike_its_measure_fails_by_name(
+    content: list[bytes], measured: tuple[int, int]
+) -> None:
     writer = StoredZipWriter()
-    content: Iterable[bytes] = [b"a" * 600, b"b" * 600]
+    sent: list[bytes] = []
 
-    with pytest.raises(EntryGrewError, match=r"grown\.wav: 1200 bytes, more than the 600"):
-        list(writer.entry("grown.wav", content, 600))
+    with pytest.raises(EntryChangedError, match=r"changed\.wav: .* bytes with CRC-32"):
+        sent.extend(writer.entry("changed.wav", content, *measured))
+
+    assert sum(map(len, sent[1:])) <= 600  # never more data than the header announced
+
+
+def _java_style_read(data: bytes) -> dict[str, bytes]:
+    """Read front to back from local headers only, as Java's ZipInputStream does: a stored
+    entry with flag bit 3 set (sizes after the data) cannot be read this way."""
+    found: dict[str, bytes] = {}
+    offset = 0
+    while data[offset : offset + 4] == b"PK\x03\x04":
+        flags, method = struct.unpack_from("<HH", data, offset + 6)
+        crc, packed, size, name_len, extra_len = struct.unpack_from("<IIIHH", data, offset + 14)
+        assert not flags & 0x08 and method == 0 and packed == size
+        start = offset + 30 + name_len + extra_len
+        name = data[offset + 30 : offset + 30 + name_len].decode("utf-8")
+        found[name] = data[start : start + size]
+        assert zlib.crc32(found[name]) == crc
+        offset = start + size
+    assert data[offset : offset + 4] == b"PK\x01\x02"  # then the central directory
+    return found
+
+
+def test_a_streaming_reader_needs_only_the_local_headers() -> None:
+    """Issue #14 item 8: like Microsoft's sample audio-and-trans.zip (flag bit 3 clear)."""
+    assert _java_style_read(_zip(ENTRIES)) == _expected(ENTRIES)
