@@ -13,6 +13,7 @@ from speech_action.client import Dataset, DatasetDefinition, EntityJobFailedErro
 from speech_action.data import DataSet, DatasetKind, Fingerprint, fingerprint, stream_package
 from speech_action.data.packaging import estimated_package_size
 from speech_action.modes.context import ModeContext
+from speech_action.modes.dataset_lines import check_accepted_lines
 from speech_action.modes.entities import (
     CONTENT_HASH,
     PURPOSE,
@@ -38,7 +39,7 @@ def upload_dataset(
                      f"the service ({existing.display_name}); reusing it, nothing uploaded")
         # A run cancelled while the service imported a staged blob left the blob behind.
         staged = ctx.staging.staged_name(existing.content_url) if ctx.staging else None
-        return _imported(ctx, existing, f"dataset {existing.display_name}", staged), digest
+        return _imported(ctx, existing, dataset, staged), digest
     definition = DatasetDefinition(
         display_name=display_name(ctx, purpose, f"{dataset.kind.value} {dataset.root}"),
         locale=ctx.settings.locale,
@@ -47,11 +48,10 @@ def upload_dataset(
         custom_properties=traceability(ctx, **{CONTENT_HASH: digest, PURPOSE: purpose}),
         project=project_ref(project),
     )
-    label = f"dataset {definition.display_name}"
     if ctx.staging is not None and _goes_through_blob(ctx, dataset):
         created, staged = _upload_through_blob(ctx, ctx.staging, dataset, definition, measured)
-        return _imported(ctx, created, label, staged), digest
-    return _imported(ctx, _upload(ctx, dataset, definition, measured), label, None), digest
+        return _imported(ctx, created, dataset, staged), digest
+    return _imported(ctx, _upload(ctx, dataset, definition, measured), dataset, None), digest
 
 
 def _reusable_dataset(ctx: ModeContext, dataset: DataSet, digest: str) -> Dataset | None:
@@ -73,17 +73,20 @@ def _goes_through_blob(ctx: ModeContext, dataset: DataSet) -> bool:
     return estimated_package_size(dataset) >= ctx.settings.blob_upload_from_mb * 1e6
 
 
-def _imported(ctx: ModeContext, dataset: Dataset, label: str, staged: str | None) -> Dataset:
-    """Wait for the service's import; then the staged blob it came from is not needed.
+def _imported(ctx: ModeContext, dataset: Dataset, source: DataSet,
+              staged: str | None) -> Dataset:
+    """Wait for the service's import; then the staged blob it came from is not needed, and
+    what the service accepted of the data is checked (`check_accepted_lines`).
 
     The blob stays when the wait is cut short (time budget, cancel): the import may still
     be reading it, and the re-run that resumes this dataset deletes it."""
     try:
-        imported = wait_for(ctx, dataset, label)
+        imported = wait_for(ctx, dataset, f"dataset {dataset.display_name}")
     except EntityJobFailedError:
         _remove_staged(ctx, staged)
         raise
     _remove_staged(ctx, staged)
+    check_accepted_lines(imported, source, ctx.log.warning)
     return imported
 
 

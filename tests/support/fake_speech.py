@@ -91,6 +91,8 @@ class FakeSpeech:
         ]
         self.recognizers: dict[str, Callable[[str], str]] = {}
         self.evaluation_overrides: dict[str, Any] = {}
+        self.dataset_properties: dict[str, dict[str, Any]] = {}
+        """What the service says of an imported dataset of a kind (acceptedLineCount, ...)."""
         self.byos = False
         """A resource with its own storage: may enable content logging."""
         self.endpoint_hooks: list[Callable[[FakeSpeech, dict[str, Any]], None]] = []
@@ -145,8 +147,9 @@ class FakeSpeech:
 
     def create_dataset(self, definition: DatasetDefinition) -> Dataset:
         self.calls.append("create datasets")
-        entity = self.add("datasets", definition.to_body(), status="NotStarted",
-                          polls=self.polls_to_finish)
+        body = definition.to_body()
+        body["properties"] = dict(self.dataset_properties.get(definition.kind, {}))
+        entity = self.add("datasets", body, status="NotStarted", polls=self.polls_to_finish)
         self._committed[_id(entity["self"])] = bool(definition.content_url)
         return Dataset.model_validate(entity)
 
