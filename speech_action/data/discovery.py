@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import zipfile
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path, PurePosixPath
 
 from speech_action.data.layout import (
@@ -24,11 +25,13 @@ from speech_action.data.model import (
     DataFile,
     DatasetKind,
     DataValidationError,
+    Note,
     Problem,
     TestDataSet,
     TrainingDataSet,
 )
 from speech_action.data.reader import zip_directory_size
+from speech_action.data.training import split_for_locale, structured_text_only
 from speech_action.errors import shown
 
 _IGNORED_ZIP_PREFIXES = ("__MACOSX/",)
@@ -64,12 +67,16 @@ def discover_test_data(workspace: Path, layout: DataLayout) -> TestDataSet:
     return TestDataSet(DatasetKind.ACOUSTIC, display, tuple(files), transcript, tuple(problems))
 
 
-def discover_training_data(workspace: Path, layout: DataLayout) -> list[TrainingDataSet]:
-    """The training datasets, at most one per kind, in a fixed order.
+def discover_training_data(workspace: Path, layout: DataLayout,
+                           locale: str | None = None) -> list[TrainingDataSet]:
+    """The training datasets, at most one per kind (but see `locale`), in a fixed order.
 
     In the training folder: `*.txt` are related text (Language), the pronunciation
-    file is Pronunciation, `*.md` except README.md are LanguageMarkdown (a README
-    describes the folder, it is not training text), audio with a transcript is Acoustic.
+    file is Pronunciation, `*.md` files that are structured text (`training.py`; not
+    README.md, which describes the folder) are LanguageMarkdown, audio with a transcript
+    is Acoustic. Other `*.md` files are left out with a notice. For a Japanese or Korean
+    `locale` each related text file is a dataset of its own (Learn advises files of at
+    most 20,000 lines for them; validation holds each file to that).
     """
     root = resolve_in_workspace(workspace, layout.training, "training")
     display = workspace_relative(workspace, root)
@@ -80,23 +87,31 @@ def discover_training_data(workspace: Path, layout: DataLayout) -> list[Training
             "the training data folder does not exist; add related text (plain_text.txt), "
             "pronunciations or audio with a transcript there, or set training-data"))])
     entries = _listing(root) if root.is_dir() else []
+    language = _text_dataset(workspace, display, DatasetKind.LANGUAGE, layout.language_paths,
+                             "language_paths",
+                             [p for p in entries if _is_related_text(p, layout)])
+    markdown = _text_dataset(workspace, display, DatasetKind.LANGUAGE_MARKDOWN,
+                             layout.markdown_paths, "markdown_paths",
+                             [p for p in entries if _is_markdown(p)])
+    notes: tuple[Note, ...] = ()
+    if markdown is not None and layout.markdown_paths is None:  # listed files are trusted
+        markdown, notes = structured_text_only(markdown)
     datasets = [
-        _text_dataset(workspace, display, DatasetKind.LANGUAGE, layout.language_paths,
-                      "language_paths", [p for p in entries if _is_related_text(p, layout)]),
+        *split_for_locale(language, locale),
         _text_dataset(workspace, display, DatasetKind.PRONUNCIATION,
                       layout.pronunciation_paths, "pronunciation_paths",
                       [p for p in entries if p.name == layout.pronunciation_file]),
-        _text_dataset(workspace, display, DatasetKind.LANGUAGE_MARKDOWN, layout.markdown_paths,
-                      "markdown_paths", [p for p in entries if _is_markdown(p)]),
+        markdown,
         _acoustic_training(workspace, root, entries, layout),
     ]
     found = [d for d in datasets if d is not None]
     if not found:
+        left_out = "".join(f"; {n}" for n in notes)
         raise DataValidationError([Problem(display, None, (
             "no training data found; add related text (plain_text.txt or other *.txt), "
             f"{layout.pronunciation_file}, *.md structured text, or audio with a "
-            "transcript"))])
-    return found
+            f"transcript{left_out}"))])
+    return [replace(found[0], notes=found[0].notes + notes), *found[1:]]
 
 
 def _listing(folder: Path) -> list[Path]:

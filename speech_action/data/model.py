@@ -9,7 +9,7 @@ import enum
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 from speech_action.errors import SpeechActionError
 
@@ -34,10 +34,22 @@ class Limits:
 
     max_test_audio_seconds: float = 2 * 60 * 60
     max_training_audio_seconds: float = 40.0
-    max_zip_bytes: int = 2 * 1024**3
+    #: Learn, "Training and testing datasets", audio table: "Maximum zip size: 2 GB or
+    #: 10,000 files". Sizes there are decimal (2 GB = 2,000,000,000 bytes, not 2 GiB); read
+    #: so, every limit below is the stricter of the two readings, so nothing passes here
+    #: that the service could refuse by size.
+    max_zip_bytes: int = 2_000_000_000
     max_zip_files: int = 10_000
-    max_language_bytes: int = 200 * 1024**2
-    max_pronunciation_bytes: int = 1024**2
+    #: Same article: plain text and structured text "Maximum file size: 200 MB".
+    max_language_bytes: int = 200_000_000
+    #: Same article, pronunciation: "Maximum file size: 1 MB (1 KB for free tier)". The
+    #: tier is not visible to a key, so past 1 KB is a warning, not a problem.
+    max_pronunciation_bytes: int = 1_000_000
+    free_tier_pronunciation_bytes: int = 1_000
+    #: Same article, plain text: "For some languages such as Japanese or Korean, importing
+    #: large amounts of text data can take a long time or can time out. Consider dividing
+    #: the dataset into multiple text files with up to 20,000 lines in each."
+    max_split_language_lines: int = 20_000
     #: Beyond this many problems in one file the rest are summed up in one line,
     #: so a broken 100,000-line file does not flood the job summary.
     max_problems_per_file: int = 20
@@ -68,6 +80,14 @@ class Problem:
     def __str__(self) -> str:
         where = self.file if self.line is None else f"{self.file}:{self.line}"
         return f"{where}: {self.message}"
+
+
+@dataclass(frozen=True)
+class Note(Problem):
+    """Something to tell about the data that does not stop the run: a `warning` (it may
+    fail on some resources) or a `notice` (a file was left out, and why)."""
+
+    level: Literal["warning", "notice"] = "warning"
 
 
 class DataValidationError(SpeechActionError):
@@ -148,6 +168,12 @@ class DataSet:
     files: tuple[DataFile, ...]
     transcript: DataFile | None = None
     problems: tuple[Problem, ...] = field(default=())
+    #: Found while discovering, not wrong: files left out (say a Markdown file that is not
+    #: structured text). `validate` returns them with its own warnings.
+    notes: tuple[Note, ...] = field(default=())
+    #: The most lines the service takes in one file of this dataset (Japanese and Korean
+    #: related text), None when only the size is limited.
+    max_lines: int | None = None
 
     def max_audio_seconds(self, limits: Limits) -> float:
         """The longest audio file the service accepts for this dataset's use (testing)."""

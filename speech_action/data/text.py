@@ -215,10 +215,13 @@ def _line_problem(name: str, tab: str, text: str, first_line: dict[str, int]) ->
 
 
 def check_related_text(stream: IO[bytes], sink: FileProblems,
-                       max_line_bytes: int = MAX_LINE_BYTES) -> None:
-    """Related sentences: valid UTF-8, some text, and no URIs (the service rejects them)."""
+                       max_line_bytes: int = MAX_LINE_BYTES) -> int:
+    """Related sentences: valid UTF-8, some text, and no URIs (the service rejects them).
+    Returns the number of lines."""
     has_text = False
+    count = 0
     for line in read_lines(stream, sink, max_line_bytes):
+        count = line.number
         if not line.valid:
             continue
         has_text = has_text or bool(line.text.strip())
@@ -228,6 +231,7 @@ def check_related_text(stream: IO[bytes], sink: FileProblems,
                      "rejects related text with URIs: remove it or write it out in words")
     if not has_text and sink.empty:
         sink.add(None, "the file has no text; add sentences or remove the file")
+    return count
 
 
 def check_markdown(stream: IO[bytes], sink: FileProblems,

@@ -17,6 +17,7 @@ from speech_action.data.model import (
     DatasetKind,
     DataValidationError,
     Limits,
+    Note,
     Problem,
 )
 from speech_action.data.reader import DataReader, UnreadableFileError
@@ -39,12 +40,48 @@ TextCheck = Callable[[IO[bytes], FileProblems, int], object]
 _MIB = 1024 * 1024
 
 
-def validate(datasets: Sequence[DataSet], limits: Limits | None = None) -> None:
-    """Raise one `DataValidationError` listing every problem of every dataset."""
+def validate(datasets: Sequence[DataSet], limits: Limits | None = None) -> list[Note]:
+    """Raise one `DataValidationError` listing every problem of every dataset; without
+    problems, return the notes to show (warnings and notices, each on its file)."""
     limits = limits or Limits()
     problems = [p for dataset in datasets for p in check_dataset(dataset, limits)]
+    problems += _pronunciation_with_structured_text(datasets)
     if problems:
         raise DataValidationError(problems, limits.max_problems)
+    return [n for dataset in datasets for n in (*dataset.notes, *_warnings(dataset, limits))]
+
+
+def _pronunciation_with_structured_text(datasets: Sequence[DataSet]) -> list[Problem]:
+    """Learn, "Training and testing datasets", Pronunciation data for training: "You can use
+    a pronunciation file alongside any other training dataset except structured text
+    training data. To use pronunciation data with structured text, it must be within a
+    structured text file." One model gets all training datasets, so the two cannot meet."""
+    markdown = [f.display for d in datasets if d.kind is DatasetKind.LANGUAGE_MARKDOWN
+                for f in d.files]
+    pronunciation = [f for d in datasets if d.kind is DatasetKind.PRONUNCIATION
+                     for f in d.files]
+    if not markdown:
+        return []
+    return [Problem(f.display, None, (
+        f"a pronunciation file cannot be trained together with structured text "
+        f"({', '.join(markdown)}): the service takes pronunciations for structured text only "
+        "inside the Markdown; write them in its `@ speech:phoneticlexicon` section "
+        "(`- word/phones`, Universal Phone Set) and delete this file, or leave out the "
+        "structured text")) for f in pronunciation]
+
+
+def _warnings(dataset: DataSet, limits: Limits) -> list[Note]:
+    """Pronunciation data past the free tier's 1 KB: fine on a standard (S0) resource,
+    refused on a free (F0) one, and a key does not tell which it is."""
+    total = sum(f.size for f in dataset.files)
+    if dataset.kind is not DatasetKind.PRONUNCIATION or (
+            total <= limits.free_tier_pronunciation_bytes):
+        return []
+    where = dataset.files[0].display if len(dataset.files) == 1 else dataset.root
+    return [Note(where, None, (
+        f"the pronunciation data is {total:,} bytes; a free (F0) Speech resource accepts at "
+        f"most {_limit(limits.free_tier_pronunciation_bytes)} and will fail this dataset "
+        "(a standard resource takes up to 1 MB); on F0, shorten it or upgrade the resource"))]
 
 
 def check_dataset(dataset: DataSet, limits: Limits) -> list[Problem]:
@@ -146,7 +183,10 @@ def _check_transcript_matches(dataset: DataSet, limits: Limits,
     for entry in parsed.entries:
         if entry.name not in audio:
             hint = folded.get(entry.name.casefold())
+            flat = entry.name.replace("\\", "/").rsplit("/", 1)[-1]
             fix = f"did you mean {hint}? Names are case-sensitive" if hint else (
+                f"write {shown(flat)}: the upload's zip is flat, audio files are named "
+                "without their folders" if flat in audio else
                 "add the audio file or remove the line")
             sink.add(entry.line, f"names {shown(entry.name)}, which is not among the audio files "
                      f"of {dataset.root}; {fix}")
@@ -200,8 +240,9 @@ def _check_package_size(dataset: DataSet, limits: Limits) -> list[Problem]:
             f"{limits.max_zip_files:,}; split the data or remove files")))
     if total > limits.max_zip_bytes:
         problems.append(Problem(dataset.root, None, (
-            f"the audio zip would be {_size(total)}, and the service accepts at most "
-            f"{_size(limits.max_zip_bytes)}; split the data or remove files")))
+            f"the audio zip would be {_size(total)} ({total:,} bytes), and the service "
+            f"accepts at most {_limit(limits.max_zip_bytes)}; split the data or remove "
+            "files")))
     return problems
 
 
@@ -230,22 +271,44 @@ def _check_text_dataset(dataset: DataSet, limits: Limits, reader: DataReader) ->
         if data_file.size == 0:
             sink.add(None, f"the file is empty; add {what} or remove the file")
         elif data_file.size > limit:
-            size, most = _sizes(data_file.size, limit)
-            sink.add(None, f"the file is too large: {size}, and the service "
-                     f"accepts at most {most} of {what}; shorten or split it")
+            sink.add(None, f"the file is too large: {data_file.size:,} bytes, and the service "
+                     f"accepts at most {_limit(limit)} of {what}; shorten or split it")
         else:
             try:
                 with reader.open(data_file) as stream:
-                    check(stream, sink, limits.max_line_bytes)
+                    lines = check(stream, sink, limits.max_line_bytes)
             except UnreadableFileError as error:
                 sink.add(None, error.reason)
+            else:
+                _check_line_count(dataset, lines, sink)
         problems += sink.result()
     total = sum(f.size for f in dataset.files)
     if len(dataset.files) > 1 and total > limit and all(f.size <= limit for f in dataset.files):
         problems.append(Problem(dataset.root, None, (
-            f"the {what} files together are {_size(total)}, and they are uploaded as one "
-            f"dataset of at most {_size(limit)}; shorten them or remove some")))
+            f"the {what} files together are {total:,} bytes, and they are uploaded as one "
+            f"dataset of at most {_limit(limit)}; shorten them or remove some")))
     return problems
+
+
+def _check_line_count(dataset: DataSet, lines: object, sink: FileProblems) -> None:
+    """Japanese and Korean related text: each file (its own dataset) at most `max_lines`
+    lines, as Learn's "Training and testing datasets" advises against import timeouts."""
+    most = dataset.max_lines
+    if most is None or not isinstance(lines, int) or lines <= most:
+        return
+    sink.add(most + 1, (
+        f"the file has {lines:,} lines; for Japanese and Korean the service can time out "
+        f"importing more than {most:,} lines of related text in one file, so each file is "
+        f"uploaded as a dataset of its own: split it into files of at most {most:,} lines "
+        f"(e.g. `split -l {most} --additional-suffix=.txt`)"))
+
+
+def _limit(count: int) -> str:
+    """A documented limit as the documentation writes it (decimal units: 2 GB, 1 KB)."""
+    for unit, name in ((10**9, "GB"), (10**6, "MB"), (10**3, "KB")):
+        if count >= unit and count % unit == 0:
+            return f"{count // unit:,} {name}"
+    return f"{count:,} bytes"
 
 
 def _sizes(size: int, limit: int) -> tuple[str, str]:

@@ -56,8 +56,10 @@ from speech_action.scoring import NORMALIZER_NAME, GateDecision, GateScores, dec
 def run(ctx: ModeContext) -> ModeOutcome:
     with ctx.log.group("Validate the test and training data"):
         test_set = discover_test_data(ctx.workspace, ctx.settings.data)
-        training_sets = discover_training_data(ctx.workspace, ctx.settings.data)
-        validate([test_set, *training_sets])
+        training_sets = discover_training_data(ctx.workspace, ctx.settings.data,
+                                               ctx.settings.locale)
+        for note in validate([test_set, *training_sets]):  # warnings, and files left out
+            (ctx.log.warning if note.level == "warning" else ctx.log.info)(str(note))
         if not training_sets:
             raise ConfigError(
                 f"no training data found in {Path(ctx.settings.data.training).name}/: add related "

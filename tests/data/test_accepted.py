@@ -75,6 +75,7 @@ def test_all_problems_are_reported_at_once(workspace: Path) -> None:
     write_wav(workspace / "testing_data/a.wav", channels=2)
     (workspace / "training_data/pronunciation.txt").write_text(
         f"3CPO three c p o\nIEEE{TAB}i{TAB}triple e\n")
+    (workspace / "training_data/structured.md").unlink()  # not with pronunciations: its own test
     layout = DataLayout()
     datasets = [discover_test_data(workspace, layout), *discover_training_data(workspace, layout)]
 

@@ -30,8 +30,8 @@ from speech_action.data import (
     stream_package,
 )
 from speech_action.data.packaging import normalize_text
-from speech_action.data.validation import check_dataset
 from speech_action.data.reader import CHUNK_SIZE, DataReader
+from speech_action.data.validation import check_dataset
 from tests.data.conftest import TAB
 from tests.data.wavs import write_sparse_wav, write_wav
 

@@ -12,7 +12,6 @@ import struct
 import subprocess
 import zipfile
 import zlib
-from collections.abc import Iterable
 from pathlib import Path
 
 import pytest
