@@ -40,7 +40,11 @@ from speech_action.client.models import (
     ref,
 )
 from speech_action.client.polling import TERMINAL_STATES, Poller, ProgressEvent
-from speech_action.client.results import TranscriptionResult, parse_transcription_result
+from speech_action.client.results import (
+    TranscriptionResult,
+    UtteranceTexts,
+    parse_transcription_result,
+)
 from speech_action.client.retry import RetryPolicy, parse_retry_after
 from speech_action.client.versions import DEFAULT_API_VERSION, VERSIONS, ApiVersion, get_version
 from speech_action.errors import RunBudgetExceededError
@@ -52,6 +56,6 @@ __all__ = [
     "ModelDefinition", "NoAdaptableBaseModelError", "Poller", "ProgressEvent", "Project",
     "RetryPolicy", "RunBudgetExceededError", "ServiceUnreachableError", "SpeechBaseModel",
     "SpeechClient", "SpeechServiceError", "Transcription", "TranscriptionResult", "UploadedBlocks",
-    "WaitTimeoutError", "block_id", "get_version", "parse_retry_after",
+    "UtteranceTexts", "WaitTimeoutError", "block_id", "get_version", "parse_retry_after",
     "parse_transcription_result", "ref",
 ]

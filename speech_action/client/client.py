@@ -31,7 +31,12 @@ from speech_action.client.models import (
     Transcription,
     UploadedBlocks,
 )
-from speech_action.client.results import TranscriptionResult, parse_transcription_result
+from speech_action.client.results import (
+    TranscriptionResult,
+    UtteranceTexts,
+    parse_transcription_result,
+    score_file_side,
+)
 from speech_action.errors import ConfigError, ServiceError
 
 # customProperties of an accuracy test, as Speech Studio creates and lists them.
@@ -267,6 +272,46 @@ class SpeechClient(ClientCore):
     def list_evaluation_files(self, ref: Ref) -> Iterator[File]:
         return self.list(self.version.sub_url(self.entity_url("evaluations", ref), "/files"),
                          File)
+
+    def evaluation_utterance_texts(self, evaluation: Evaluation) -> UtteranceTexts:
+        """What each model recognized, per utterance. First from the evaluation's own score
+        files, the documented source (`evaluations/{id}/files` of kind EvaluationDetails
+        named `<audio>.model1_score.json` / `.model2_score.json`: API description example
+        get_evaluation_files.json; their content is not documented, and is read as a batch
+        transcription result). Else from the two batch transcriptions the evaluation links,
+        whose files name the audio in `source` (documented for transcriptions, not promised
+        for evaluations). When neither can be read (a resource with its own storage returns
+        file links without SAS; a link expired; a file is not JSON), the result says why
+        instead of raising: the service's scores still stand."""
+        problems: list[str] = []
+        for source, read in (("the evaluation's score files", self._score_file_texts),
+                             ("its transcriptions", self._transcription_texts)):
+            try:
+                by_side = read(evaluation)
+            except ServiceError as exc:  # HTTP errors, files not JSON, no transcription
+                problems.append(f"{source}: {exc}")
+                continue
+            if by_side[1] and by_side[2]:
+                return UtteranceTexts(by_side, source)
+            problems.append(f"{source}: none listed")
+        return UtteranceTexts.none("; ".join(problems))
+
+    def _score_file_texts(self, evaluation: Evaluation) -> dict[int, dict[str, str]]:
+        by_side: dict[int, dict[str, str]] = {1: {}, 2: {}}
+        for file in self.list_evaluation_files(evaluation):
+            named = score_file_side(file.name or "")
+            if file.kind != "EvaluationDetails" or named is None or not file.content_url:
+                continue  # the engine's own summary files and the like
+            audio, side = named
+            result = parse_transcription_result(self.download(file.content_url),
+                                                origin=file.name or audio)
+            by_side[side][audio] = result.lexical
+        return by_side
+
+    def _transcription_texts(self, evaluation: Evaluation) -> dict[int, dict[str, str]]:
+        results = self.evaluation_transcription_results(evaluation)
+        return {side: {r.audio_name: r.lexical for r in results[f"transcription{side}"]}
+                for side in (1, 2)}
 
     def evaluation_transcription_results(
         self, evaluation: Evaluation

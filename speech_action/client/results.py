@@ -1,4 +1,5 @@
-"""Batch transcription result files (the JSON behind a `Transcription` file's contentUrl).
+"""Batch transcription result files (the JSON behind a `Transcription` file's contentUrl),
+and an evaluation's per-utterance texts read from them or from its score files.
 
 Shape: `source`, durations, `combinedRecognizedPhrases[]` (one per channel: `lexical`,
 `itn`, `maskedITN`, `display`) and `recognizedPhrases[]` (`nBest[]` alternatives).
@@ -7,6 +8,8 @@ Shape: `source`, durations, `combinedRecognizedPhrases[]` (one per channel: `lex
 from __future__ import annotations
 
 import json
+import re
+from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
 from pydantic import Field, ValidationError
@@ -71,12 +74,46 @@ class TranscriptionResult(Resource):
         return self._combined("lexical")
 
 
+class ResultFileError(ServiceError):
+    """A result file that is not the JSON it should be."""
+
+
 def parse_transcription_result(data: bytes | str, *, origin: str) -> TranscriptionResult:
     """Parse one result file; `origin` (file name, no secrets) goes into error messages."""
     try:
         return TranscriptionResult.model_validate(json.loads(data))
     except (ValueError, ValidationError) as exc:
-        raise ServiceError(
+        raise ResultFileError(
             f"transcription result {origin} is not valid batch-transcription JSON "
             f"({str(exc).splitlines()[0][:200]}); re-run the evaluation or report the file"
         ) from exc
+
+
+@dataclass(frozen=True)
+class UtteranceTexts:
+    """What each model of an evaluation recognized, utterance by utterance.
+
+    `by_side[1]` is model1's text by audio file name, `by_side[2]` model2's. `source` says
+    where they were read from; when they could not be read at all (a resource with its own
+    storage returns file links without SAS, a link expired, a file is not JSON), both are
+    empty and `unavailable` says why: the run then gates on the service's scores alone.
+    """
+
+    by_side: dict[int, dict[str, str]]
+    source: str
+    unavailable: str | None = None
+
+    @classmethod
+    def none(cls, why: str) -> UtteranceTexts:
+        return cls({1: {}, 2: {}}, "", why)
+
+
+# `<audio>.model1_score.json`: the documented per-utterance file of an evaluation (kind
+# EvaluationDetails; API description example get_evaluation_files.json).
+SCORE_FILE = re.compile(r"(?P<audio>.+)\.model(?P<side>[12])_score\.json")
+
+
+def score_file_side(name: str) -> tuple[str, int] | None:
+    """(audio file name, side) of a score file's name, or None for any other file."""
+    match = SCORE_FILE.fullmatch(name)
+    return None if match is None else (match["audio"], int(match["side"]))

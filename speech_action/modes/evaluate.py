@@ -2,14 +2,16 @@
 
 `model1` is the benchmark and `model2` the model under test, so both WERs come from one
 job on the same data. The service's WERs drive the gate; our recomputation from the
-transcription result files gives the alignments, confusions and the significance test.
+per-utterance results gives the alignments, confusions and the significance test, and
+cross-checks the service's WERs. When those results cannot be read (a resource with its own
+storage returns links without SAS), the service's WERs still stand and the report says so.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from speech_action.client import Dataset, Evaluation, Project
+from speech_action.client import Dataset, Evaluation, Project, UtteranceTexts
 from speech_action.data import TestDataSet, read_references
 from speech_action.modes.context import ModeContext
 from speech_action.modes.entities import (
@@ -30,6 +32,7 @@ from speech_action.scoring import (
     pair_utterances,
     paired_bootstrap,
     unmatched_hypotheses,
+    unmatched_references,
 )
 
 
@@ -39,7 +42,7 @@ class EvaluationOutcome:
     benchmark: ServiceScore
     candidate: ServiceScore
     utterances: tuple[Utterance, ...]
-    comparison: Comparison
+    """Empty when the service's per-utterance results could not be read (see warnings)."""
     significance: Significance | None
     warnings: tuple[str, ...]
 
@@ -58,26 +61,70 @@ def evaluate(
     evaluation = _create_or_reuse(ctx, model1_url, model2_url, dataset, project, purpose)
     evaluation = wait_for(ctx, evaluation, f"evaluation {evaluation.display_name}")
     benchmark, candidate = service_score(evaluation, 1), service_score(evaluation, 2)
-    results = ctx.service.evaluation_transcription_results(evaluation)
     references = read_references(test_set)
-    hyps1 = {result.audio_name: result.lexical for result in results["transcription1"]}
-    hyps2 = {result.audio_name: result.lexical for result in results["transcription2"]}
-    utterances = pair_utterances(references, hyps1, hyps2)
-    if not utterances:
+    if not references:
         raise EvaluationResultError(f"the test set {test_set.root} has no utterances; add "
                                     "audio with transcripts to measure a WER")
-    comparison = compare(utterances)
-    check_agreement(evaluation, 1, benchmark, comparison.benchmark.score)
-    check_agreement(evaluation, 2, candidate, comparison.candidate.score)
+    texts = ctx.service.evaluation_utterance_texts(evaluation)
+    per_utterance = _per_utterance(texts, references)
+    significance = None
+    if per_utterance.utterances:
+        comparison = compare(per_utterance.utterances)
+        if per_utterance.complete:  # a part of the test set says nothing of the whole's WER
+            check_agreement(evaluation, 1, benchmark, comparison.benchmark.score)
+            check_agreement(evaluation, 2, candidate, comparison.candidate.score)
+        if not comparison.same_hypotheses:
+            significance = _significance(comparison)
+    for warning in per_utterance.warnings:
+        ctx.log.warning(warning)
     return EvaluationOutcome(
         evaluation=evaluation,
         benchmark=benchmark,
         candidate=candidate,
-        utterances=tuple(utterances),
-        comparison=comparison,
-        significance=None if comparison.same_hypotheses else _significance(comparison),
-        warnings=tuple(_unmatched_warnings(references, hyps1, hyps2)),
+        utterances=tuple(per_utterance.utterances),
+        significance=significance,
+        warnings=per_utterance.warnings,
     )
+
+
+@dataclass(frozen=True)
+class PerUtterance:
+    utterances: list[Utterance]
+    complete: bool
+    """Every test utterance has both models' texts."""
+    warnings: tuple[str, ...]
+
+
+def _per_utterance(texts: UtteranceTexts, references: dict[str, str]) -> PerUtterance:
+    """The utterances both models' texts are known for. A test utterance without a result
+    is left out and said so, never counted as all deleted: a result file that is missing
+    or named otherwise says nothing of what the model heard."""
+    if texts.unavailable:
+        return PerUtterance([], False, (
+            f"the per-utterance results could not be read ({texts.unavailable}). The gate "
+            "uses the service's WERs alone: no per-utterance view, no significance test "
+            "(require-significance cannot pass), and no cross-check of the service's WER "
+            "against its own results.",))
+    hyps1, hyps2 = texts.by_side[1], texts.by_side[2]
+    missing = sorted(set(unmatched_references(references, hyps1))
+                     | set(unmatched_references(references, hyps2)))
+    matched = {name: text for name, text in references.items() if name not in missing}
+    if not matched:
+        results = sorted(hyps1)[:3]
+        return PerUtterance([], False, (
+            f"no per-utterance result in {texts.source} matches a test transcript name "
+            f"(results name {', '.join(results)}; the transcripts {', '.join(missing[:3])}). "
+            "The gate uses the service's WERs alone: no per-utterance view and no "
+            "significance test.",))
+    warnings = []
+    if missing:
+        warnings.append(
+            f"{len(missing)} of {len(references)} test utterances have no result in "
+            f"{texts.source} ({', '.join(missing[:5])}): they are left out of the "
+            "per-utterance view and the recomputed WER (not counted as deleted); the "
+            "service's WERs, which the gate uses, cover all of them")
+    warnings += _unmatched_warnings(references, hyps1, hyps2)
+    return PerUtterance(pair_utterances(matched, hyps1, hyps2), not missing, tuple(warnings))
 
 
 def _create_or_reuse(

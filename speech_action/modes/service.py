@@ -22,7 +22,7 @@ from speech_action.client import (
     ProgressEvent,
     Project,
     SpeechBaseModel,
-    TranscriptionResult,
+    UtteranceTexts,
 )
 from speech_action.client.models import Entity
 
@@ -80,9 +80,7 @@ class SpeechService(Protocol):
                           custom_properties: dict[str, str] | None = None,
                           description: str | None = None) -> Evaluation: ...
 
-    def evaluation_transcription_results(
-        self, evaluation: Evaluation
-    ) -> dict[str, list[TranscriptionResult]]: ...
+    def evaluation_utterance_texts(self, evaluation: Evaluation) -> UtteranceTexts: ...
 
     # endpoints
     def get_endpoint(self, ref: str) -> Endpoint: ...

@@ -24,7 +24,12 @@ from speech_action.scoring.gate import (
 )
 from speech_action.scoring.normalize import NORMALIZER_NAME, normalize
 from speech_action.scoring.significance import Significance, bootstrap_columns, paired_bootstrap
-from speech_action.scoring.utterances import Utterance, pair_utterances, unmatched_hypotheses
+from speech_action.scoring.utterances import (
+    Utterance,
+    pair_utterances,
+    unmatched_hypotheses,
+    unmatched_references,
+)
 from speech_action.scoring.wer import (
     CorpusScore,
     CountColumns,
@@ -65,4 +70,5 @@ __all__ = [
     "score",
     "top_confusions",
     "unmatched_hypotheses",
+    "unmatched_references",
 ]

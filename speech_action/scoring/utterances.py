@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import unquote, urlsplit
 
-__all__ = ["Utterance", "pair_utterances", "unmatched_hypotheses"]
+__all__ = ["Utterance", "pair_utterances", "unmatched_hypotheses", "unmatched_references"]
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,12 @@ def unmatched_hypotheses(references: Mapping[str, str], hyps: Mapping[str, str])
     return sorted(key for key in hyps if key not in names and file_key(key) not in names)
 
 
+def unmatched_references(references: Mapping[str, str], hyps: Mapping[str, str]) -> list[str]:
+    """Reference names no hypothesis matches (by exact name or file name)."""
+    lookup = _Lookup(hyps)
+    return sorted(name for name in references if not lookup.has(name))
+
+
 def file_key(name: str) -> str:
     """The file name of a plain name, a path or a URL, without query string."""
     path = urlsplit(name).path if "://" in name else name
@@ -61,6 +67,9 @@ class _Lookup:
     def __init__(self, hyps: Mapping[str, str]) -> None:
         self._exact = hyps
         self._by_file = {file_key(key): text for key, text in hyps.items()}
+
+    def has(self, name: str) -> bool:
+        return name in self._exact or file_key(name) in self._by_file
 
     def get(self, name: str) -> str:
         if name in self._exact:

@@ -382,3 +382,77 @@ def test_endpoint_logging_is_changed_with_content_logging_enabled(harness: Harne
          "properties": {"contentLoggingEnabled": True}},
         {"model": {"self": harness.url("/models/m3")}},
     ]
+
+
+def _score_files(harness: Harness, texts: dict[str, str], status: int = 200) -> None:
+    """`evaluations/{id}/files` as the example get_evaluation_files.json names them (kind
+    EvaluationDetails, `<wav>.model1_score.json`), plus a file of another name."""
+    values = [{"self": harness.url(f"/evaluations/{EV}/files/summary"),
+               "name": "evaluation_details.json", "kind": "EvaluationDetails",
+               "links": {"contentUrl": "https://store.blob.core.windows.net/out/summary.json"}}]
+    for name, text in texts.items():
+        url = f"https://store.blob.core.windows.net/out/{name}"
+        values.append({"self": harness.url(f"/evaluations/{EV}/files/{name}"), "name": name,
+                       "kind": "EvaluationDetails", "links": {"contentUrl": url}})
+        harness.adapter.register_uri("GET", url, status_code=status,
+                                     json=_result_json(name.split(".model")[0], text))
+    harness.adapter.register_uri("GET", harness.url(f"/evaluations/{EV}/files"),
+                                 json=harness.respond("Evaluations_ListFiles", 200,
+                                                      {"values": values}))
+
+
+def test_utterance_texts_come_from_the_documented_score_files(harness: Harness) -> None:
+    # API description example get_evaluation_files.json (issue #14, item 4): the files are
+    # named for the audio and the model; their content is read as a transcription result.
+    client = harness.client()
+    harness.adapter.register_uri("GET", harness.url(f"/evaluations/{EV}"),
+                                 json=example_body(V, "get_evaluation.json"))
+    _score_files(harness, {"a.wav.model1_score.json": "Hello world",
+                           "a.wav.model2_score.json": "Hello word"})
+    texts = client.evaluation_utterance_texts(client.get_evaluation(EV))
+    assert texts.by_side == {1: {"a.wav": "hello world"}, 2: {"a.wav": "hello word"}}
+    assert texts.source == "the evaluation's score files" and texts.unavailable is None
+    assert not any("/transcriptions/" in r.url for r in harness.sent())
+
+
+def test_unreadable_links_without_sas_are_reported_not_raised(harness: Harness) -> None:
+    # BYOS: "returned urls do not contain an SAS token" (API description), so storage
+    # answers 403 to both sources; the scores still stand (issue #14, item 3).
+    client = harness.client()
+    harness.adapter.register_uri("GET", harness.url(f"/evaluations/{EV}"),
+                                 json=example_body(V, "get_evaluation.json"))
+    _score_files(harness, {"a.wav.model1_score.json": "x", "a.wav.model2_score.json": "y"},
+                 status=403)
+    for tid in (T1, T2):
+        url = f"https://store.blob.core.windows.net/out/{tid}.json"
+        harness.adapter.register_uri("GET", harness.url(f"/transcriptions/{tid}/files"),
+                                     json=harness.respond("Transcriptions_ListFiles", 200, {
+                                         "values": [{"self": harness.url(
+                                             f"/transcriptions/{tid}/files/a"),
+                                             "name": "a.wav.json", "kind": "Transcription",
+                                             "links": {"contentUrl": url}}]}))
+        harness.adapter.register_uri("GET", url, status_code=403)
+    texts = client.evaluation_utterance_texts(client.get_evaluation(EV))
+    assert texts.by_side == {1: {}, 2: {}}
+    assert texts.unavailable is not None
+    assert "score files" in texts.unavailable and "transcriptions" in texts.unavailable
+    assert "403" in texts.unavailable
+
+
+def test_without_score_files_the_transcriptions_are_read(harness: Harness) -> None:
+    client = harness.client()
+    harness.adapter.register_uri("GET", harness.url(f"/evaluations/{EV}"),
+                                 json=example_body(V, "get_evaluation.json"))
+    _score_files(harness, {})
+    for tid, text in ((T1, "Hello world"), (T2, "Hello word")):
+        url = f"https://store.blob.core.windows.net/out/{tid}.json?sv=1&sig=S"
+        harness.adapter.register_uri("GET", harness.url(f"/transcriptions/{tid}/files"),
+                                     json=harness.respond("Transcriptions_ListFiles", 200, {
+                                         "values": [{"self": harness.url(
+                                             f"/transcriptions/{tid}/files/a"),
+                                             "name": "a.wav.json", "kind": "Transcription",
+                                             "links": {"contentUrl": url}}]}))
+        harness.adapter.register_uri("GET", url, json=_result_json("a.wav", text))
+    texts = client.evaluation_utterance_texts(client.get_evaluation(EV))
+    assert texts.by_side == {1: {"a.wav": "hello world"}, 2: {"a.wav": "hello word"}}
+    assert texts.source == "its transcriptions"

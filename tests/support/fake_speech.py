@@ -30,7 +30,7 @@ from speech_action.client import (
     ProgressEvent,
     Project,
     SpeechBaseModel,
-    TranscriptionResult,
+    UtteranceTexts,
 )
 from speech_action.client.errors import NoAdaptableBaseModelError, SpeechServiceError
 from speech_action.client.models import Entity
@@ -93,6 +93,10 @@ class FakeSpeech:
         self.evaluation_overrides: dict[str, Any] = {}
         self.dataset_properties: dict[str, dict[str, Any]] = {}
         """What the service says of an imported dataset of a kind (acceptedLineCount, ...)."""
+        self.result_files_unavailable = ""
+        """Why per-utterance results cannot be read (BYOS links without SAS); "" = they can."""
+        self.result_names: dict[str, str] = {}
+        """Audio names the results give instead of the test set's (names that match none)."""
         self.byos = False
         """A resource with its own storage: may enable content logging."""
         self.endpoint_hooks: list[Callable[[FakeSpeech, dict[str, Any]], None]] = []
@@ -213,16 +217,15 @@ class FakeSpeech:
         return Evaluation.model_validate(self.add("evaluations", body, status="NotStarted",
                                                   polls=self.polls_to_finish))
 
-    def evaluation_transcription_results(
-        self, evaluation: Evaluation
-    ) -> dict[str, list[TranscriptionResult]]:
+    def evaluation_utterance_texts(self, evaluation: Evaluation) -> UtteranceTexts:
+        if self.result_files_unavailable:
+            return UtteranceTexts.none(self.result_files_unavailable)
         references = self._references(evaluation)
-        return {f"transcription{side}": [
-            TranscriptionResult.model_validate({
-                "source": f"{BASE}/files/{name}",
-                "combinedRecognizedPhrases": [{"lexical": hypothesis}]})
-            for name, hypothesis in self._hypotheses(evaluation, side, references).items()]
-            for side in (1, 2)}
+        by_side = {side: {self.result_names.get(name, name): hypothesis
+                          for name, hypothesis in
+                          self._hypotheses(evaluation, side, references).items()}
+                   for side in (1, 2)}
+        return UtteranceTexts(by_side, "the evaluation's score files")
 
     def get_endpoint(self, ref: str) -> Endpoint:
         return Endpoint.model_validate(self._get("endpoints", ref))
