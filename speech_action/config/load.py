@@ -30,11 +30,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from pathlib import Path
 
+from speech_action.client.transport import COGNITIVE_HOST_SUFFIXES
 from speech_action.config.file import FileSettings, RawSetting, read_config_file
 from speech_action.config.inputs import DEFAULT_CONFIG_FILE, INPUTS, SPECS
 from speech_action.config.model import Config
 from speech_action.config.values import (
-    AZURE_SPEECH_HOST_SUFFIXES,
     InvalidValue,
     inside_workspace,
     is_azure_speech_endpoint,
@@ -44,7 +44,7 @@ from speech_action.run_mode import Mode
 
 __all__ = ["ConfigErrors", "ConfigFileError", "load_config"]
 
-_AZURE_HOSTS = ", ".join(f"`*{suffix}`" for suffix in AZURE_SPEECH_HOST_SUFFIXES)
+_AZURE_HOSTS = ", ".join(f"`*{suffix}`" for suffix in COGNITIVE_HOST_SUFFIXES)
 
 
 class ConfigFileError(ConfigError):

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from speech_action.client.transport import is_loopback_host, origin
+from speech_action.client.transport import COGNITIVE_HOST_SUFFIXES, is_loopback_host, origin
 from speech_action.client.versions import VERSIONS
 from speech_action.data.layout import in_git
 from speech_action.errors import shown
@@ -89,13 +89,6 @@ def region(raw: str) -> str:
 # and custom subdomains, in the public cloud and the sovereign clouds (Learn, "Speech service
 # in sovereign clouds": Azure Government `*.api.cognitive.microsoft.us`, Azure operated by
 # 21Vianet `*.api.cognitive.azure.cn`; custom subdomains `*.cognitiveservices.azure.us/.cn`).
-AZURE_SPEECH_HOST_SUFFIXES = (
-    ".api.cognitive.microsoft.com", ".cognitiveservices.azure.com",
-    ".api.cognitive.microsoft.us", ".cognitiveservices.azure.us",
-    ".api.cognitive.azure.cn", ".cognitiveservices.azure.cn",
-)
-
-
 def is_azure_speech_endpoint(raw: str) -> bool:
     """`local`, or an https URL on the default port of an Azure Speech host."""
     if raw.strip().lower() == "local":
@@ -105,7 +98,7 @@ def is_azure_speech_endpoint(raw: str) -> bool:
         return False
     host = where[1]
     return any(host.endswith(suffix) and len(host) > len(suffix)
-               for suffix in AZURE_SPEECH_HOST_SUFFIXES)
+               for suffix in COGNITIVE_HOST_SUFFIXES)
 
 
 def endpoint(raw: str) -> str:
