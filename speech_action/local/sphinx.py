@@ -21,7 +21,7 @@ import importlib.metadata
 import json
 import multiprocessing
 import os
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -79,20 +79,34 @@ def model_words(
 def domain_words(
     vocabulary: list[str], added: dict[str, list[str]], lexicon: dict[str, list[str]]
 ) -> dict[str, list[str]]:
-    """Pronunciations of the domain model's words: added ones first, then the stock ones."""
+    """Pronunciations of the domain model's words: added ones first, then the stock ones
+    (a word the pronunciation data corrects keeps its stock pronunciations too)."""
     entries = {}
     for word in vocabulary:
-        variants = added.get(word) or lexicon.get(word)
+        variants = list(dict.fromkeys([*added.get(word, []), *lexicon.get(word, [])]))
         if variants:
             entries[word] = variants
     return entries
 
 
-def dictionary_text(words: dict[str, list[str]]) -> str:
-    """CMU dictionary format; the 2nd, 3rd... variant of a word is 'word(2)'..."""
+def dictionary_text(
+    words: dict[str, list[str]], stock: Mapping[str, Sequence[str]] | None = None
+) -> str:
+    """CMU dictionary format; the 2nd, 3rd... variant of a word is 'word(2)'...
+
+    With `stock` (the dictionary the decoder already has), a word it knows gets its new
+    pronunciations as further alternates after the stock ones ('read(3)'), and variants
+    it already has are left out: pocketsphinx refuses to add a word twice ("Failed to
+    add word"), and the service takes pronunciation files for words it knows, which is
+    how teams correct a pronunciation (how-to-custom-speech-test-and-train, pronunciation
+    data).
+    """
+    known = stock or {}
     lines = []
     for word, variants in words.items():
-        for index, phones in enumerate(variants):
+        existing = list(known.get(word, []))
+        fresh = [phones for phones in variants if phones not in existing]
+        for index, phones in enumerate(fresh, start=len(existing)):
             name = word if index == 0 else f"{word}({index + 1})"
             lines.append(f"{name} {phones}\n")
     return "".join(lines)
@@ -116,7 +130,7 @@ class PocketSphinxRecognizer:
         lexicon = stock_dictionary()
         sentences = model_sentences(training)
         words = model_words(training, sentences, lexicon)
-        files = {WORDS_FILE: dictionary_text(words)}
+        files = {WORDS_FILE: dictionary_text(words, lexicon)}
         if sentences:
             arpa = build_arpa(sentences)
             vocabulary = arpa_vocabulary(arpa)
