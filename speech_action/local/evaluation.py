@@ -25,9 +25,12 @@ from speech_action.local.jobs import (
 from speech_action.local.recognition import read_transcripts
 from speech_action.local.render import iso_duration
 from speech_action.local.store import Entity
-from speech_action.scoring import CorpusScore, score
+from speech_action.scoring import CorpusScore, normalize, score
+from speech_action.scoring.alignment import align
 
-__all__ = ["evaluation_properties", "evaluation_work", "transcription_result"]
+__all__ = ["evaluation_properties", "evaluation_work", "score_result", "scoring_result",
+           "transcription_result"]
+_TAGS = {"substitute": "substitution", "delete": "deletion", "insert": "insertion"}
 
 _CONFIDENCE = 0.9  # the stand-in engines give no per-utterance confidence
 
@@ -71,6 +74,62 @@ def transcription_result(source: str, text: str, duration_ms: int, now: datetime
         "combinedRecognizedPhrases": [{"channel": 0, **forms}],
         "recognizedPhrases": phrases,
     }
+
+
+def scoring_result(reference: str, hypothesis: str) -> str:
+    """The aligned words of one utterance, comma-separated, errors tagged:
+    `we,flew,to,<substitution>charger</substitution>,<deletion>last</deletion>,...`.
+
+    The API description and Learn name the `<wav>.model1_score.json` files (example
+    `get_evaluation_files.json`, kind EvaluationDetails) but not their content; public
+    clients of the service read `recognizedPhrases[].nBest[0].scoringResult` from them
+    and turn these three tags into colours. Which word a tag holds is our choice: the
+    recognized word for substitutions and insertions, the missed reference word for
+    deletions (so the words read as what the model said, plus what it left out).
+    """
+    # The words as scored: the normalization the WER properties use.
+    [alignment] = align([normalize(reference)], [normalize(hypothesis)])
+    ref, hyp = alignment.reference, alignment.hypothesis
+    tokens: list[str] = []
+    for edit in alignment.edits:
+        words = ref[edit.ref_start:edit.ref_end] if edit.op == "delete" else hyp[
+            edit.hyp_start:edit.hyp_end]
+        tag = _TAGS.get(edit.op)
+        tokens += [f"<{tag}>{w}</{tag}>" if tag else w for w in words]
+    return ",".join(tokens)
+
+
+def score_result(source: str, reference: str, text: str, duration_ms: int,
+                 now: datetime) -> dict[str, Any]:
+    """One `<wav>.modelN_score.json`: the batch transcription result of the utterance
+    (as in the model's transcription) with `scoringResult` on its best phrase; a silent
+    utterance still gets one (empty) phrase, so its deletions are visible."""
+    result = transcription_result(source, text, duration_ms, now)
+    if not result["recognizedPhrases"]:
+        result["recognizedPhrases"] = [{
+            "recognitionStatus": "Success", "channel": 0, "offset": "PT0S",
+            "duration": iso_duration(duration_ms), "offsetInTicks": 0.0,
+            "durationInTicks": float(duration_ms * 10_000),
+            "nBest": [{"confidence": 0.0, "lexical": "", "itn": "", "maskedITN": "",
+                       "display": ""}],
+        }]
+    result["recognizedPhrases"][0]["nBest"][0]["scoringResult"] = scoring_result(
+        reference, text)
+    return result
+
+
+def _score_files(context: JobContext, evaluation: Entity, wavs: list[Path], refs: list[str],
+                 decoded: list[list[str]]) -> list[dict[str, Any]]:
+    """The per-utterance EvaluationDetails files, named as in `get_evaluation_files.json`
+    (`<wav>.model1_score.json`, `<wav>.model2_score.json`), model1 then model2 per WAV."""
+    now, files = context.now(), []
+    for position, (wav, ref) in enumerate(zip(wavs, refs, strict=True)):
+        duration = _wav_ms(wav)
+        for index, texts in enumerate(decoded, start=1):
+            data = score_result(wav.name, ref, texts[position], duration, now)
+            files.append(add_file(context.store, evaluation, f"{wav.name}.model{index}_score.json",
+                                  "EvaluationDetails", json.dumps(data, indent=1).encode(), now))
+    return files
 
 
 def evaluation_properties(index: int, result: CorpusScore) -> dict[str, Any]:
@@ -165,14 +224,18 @@ def evaluation_work(context: JobContext, evaluation: Entity) -> None:
     details: list[dict[str, Any]] = [
         {"source": wav.name, "reference": ref} for wav, ref in zip(wavs, refs, strict=True)
     ]
-    for index, texts in enumerate(_decode(context, evaluation, wavs), start=1):
+    decoded = _decode(context, evaluation, wavs)
+    for index, texts in enumerate(decoded, start=1):
         updates[f"transcription{index}"] = _write_transcription(
             context, evaluation, index, wavs, texts)
         properties |= evaluation_properties(index, score(refs, texts))
         for row, text in zip(details, texts, strict=True):
             row[f"hypothesis{index}"] = text
     data = json.dumps({"utterances": details}, indent=1).encode("utf-8")
+    # evaluation_details.json (all utterances in one file) is this engine's own and stays
+    # for the clients that read it; the documented files follow it.
     files = [add_file(context.store, evaluation, "evaluation_details.json", "EvaluationDetails",
                       data, context.now())]
+    files += _score_files(context, evaluation, wavs, refs, decoded)
     context.store.update("evaluations", evaluation["id"],
                          lambda e: e.update(properties=properties, files=files, **updates))
