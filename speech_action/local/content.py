@@ -23,6 +23,7 @@ __all__ = [
     "ContentReport",
     "check_content",
     "extract_acoustic",
+    "text_line_problem",
     "training_text",
 ]
 
@@ -36,6 +37,39 @@ DATA_FILE = {
 }
 _URI = re.compile(r"(https?://|www\.)", re.IGNORECASE)
 _MARKDOWN_PREFIX = re.compile(r"^\s*(#+|[-*+]|\d+\.)\s+")
+# en-US, the only locale here, is written in Latin letters (Latin-1 accents included).
+_LOCALE_LETTER = re.compile(r"[A-Za-z\u00c0-\u00ff]")
+# "Avoid repeating characters, words, or groups of words more than three times ... The
+# Speech service might drop lines with too many repetitions" (Learn,
+# how-to-custom-speech-test-and-train, plain text data): fail-safe, such lines are rejected.
+_REPEATED_WORD = re.compile(r"\b(\w+)(?:\W+\1\b){3,}", re.IGNORECASE)
+_REPEATED_LETTER = re.compile(r"([A-Za-z])\1{3,}")
+
+
+def text_line_problem(kind: str, line: str) -> str | None:
+    """Why the service would reject one line of a text dataset, or None to accept it.
+
+    Rules (Learn, how-to-custom-speech-test-and-train): plain text and structured text
+    lines with URIs are rejected; lines with nothing the locale can say (no letter of
+    its alphabet: only digits, symbols, or another script) teach nothing and are
+    rejected; repetitions more than three times are rejected. Pronunciation lines are
+    "display form<TAB>spoken form", and the spoken form needs letters to be said.
+    """
+    if kind == "Pronunciation":
+        parts = line.split("\t")
+        if len(parts) != 2 or not all(part.strip() for part in parts):
+            return "expected '<display form><TAB><spoken form>'"
+        if not _LOCALE_LETTER.search(parts[1]):
+            return "the spoken form has no letters; write how the word sounds"
+        return None
+    text = _MARKDOWN_PREFIX.sub("", line) if kind == "LanguageMarkdown" else line
+    if _URI.search(text):
+        return "lines with URIs are not accepted"
+    if not _LOCALE_LETTER.search(text):
+        return "no characters of the locale en-US (only digits, symbols or another script)"
+    if _REPEATED_WORD.search(text) or _REPEATED_LETTER.search(text):
+        return "a character or word repeated more than three times"
+    return None
 
 
 class ContentError(ValueError):
@@ -127,20 +161,20 @@ def _check_text(content: bytes, kind: str) -> ContentReport:
     for number, line in enumerate(_decode(content, f"{kind} text").splitlines(), start=1):
         if not line.strip():
             continue
-        if kind == "Pronunciation":
-            parts = line.split("\t")
-            if len(parts) != 2 or not all(part.strip() for part in parts):
-                report.reject(number, "expected '<display form><TAB><spoken form>'")
-                continue
-        elif _URI.search(line):
-            report.reject(number, "lines with URIs are not accepted")
+        problem = text_line_problem(kind, line)
+        if problem is not None:
+            report.reject(number, problem)
             continue
         report.accepted += 1
     return report
 
 
 def check_content(kind: str, content: bytes) -> ContentReport:
-    """Counts of a dataset's content; raises ContentError when it is unusable."""
+    """Counts of a dataset's content; raises ContentError when it is unusable.
+
+    Nothing accepted fails the dataset: the docs do not say whether the service fails it
+    or succeeds with acceptedLineCount 0; failing is the fail-safe choice (a model
+    trained on it would silently learn nothing)."""
     report = _check_acoustic(content) if kind in ("Acoustic", "AudioFiles") else _check_text(
         content, kind
     )
@@ -175,13 +209,13 @@ def training_text(kinds_and_contents: list[tuple[str, bytes]]) -> TrainingText:
             sentences += [line.partition("\t")[2].strip() for line in lines if "\t" in line]
         elif kind == "Pronunciation":
             for line in _decode(content, "Pronunciation text").splitlines():
-                display, _, spoken = line.partition("\t")
-                if display.strip() and spoken.strip():
+                if line.strip() and text_line_problem(kind, line) is None:
+                    display, _, spoken = line.partition("\t")
                     pronunciations.append((display.strip(), spoken.strip()))
-        else:
+        else:  # rejected lines (the dataset report lists them) teach the model nothing
             for line in _decode(content, f"{kind} text").splitlines():
                 markdown = kind == "LanguageMarkdown"
                 text = _MARKDOWN_PREFIX.sub("", line) if markdown else line
-                if text.strip() and not _URI.search(text):
+                if text.strip() and text_line_problem(kind, line) is None:
                     sentences.append(text.strip())
     return TrainingText(sentences=[s for s in sentences if s], pronunciations=pronunciations)
