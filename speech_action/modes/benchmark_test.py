@@ -9,7 +9,7 @@ makes this one fail with a conflict instead of being silently overwritten.
 
 from __future__ import annotations
 
-from speech_action.data import discover_test_data, validate
+from speech_action.data import discover_test_data
 from speech_action.modes.bookkeeping import (
     history,
     model_info,
@@ -20,7 +20,7 @@ from speech_action.modes.bookkeeping import (
     wer_counts,
 )
 from speech_action.modes.context import ModeContext, ModeOutcome
-from speech_action.modes.datasets import upload_dataset
+from speech_action.modes.datasets import upload_dataset, validate_data
 from speech_action.modes.entities import ensure_project
 from speech_action.modes.evaluate import evaluate
 from speech_action.modes.model_choice import resolve_benchmark_model
@@ -32,7 +32,7 @@ from speech_action.scoring import NORMALIZER_NAME
 def run(ctx: ModeContext) -> ModeOutcome:
     with ctx.log.group("Validate the test data"):
         test_set = discover_test_data(ctx.workspace, ctx.settings.data)
-        validate([test_set])
+        validate_data(ctx, [test_set])
     snapshot = ctx.store.read_benchmark()
     project = ensure_project(ctx)
     with ctx.log.group("Upload the test data"):

@@ -27,7 +27,13 @@ class Log(Protocol):
 
     def info(self, message: str) -> None: ...
 
-    def warning(self, message: str) -> None: ...
+    def warning(self, message: str, *, file: str | None = None,
+                line: int | None = None) -> None:
+        """An annotation; on `file` (workspace-relative) and `line` when given."""
+
+    def notice(self, message: str, *, file: str | None = None,
+               line: int | None = None) -> None:
+        """A notice annotation: worth seeing on the run's page, not a problem."""
 
     def group(self, title: str) -> AbstractContextManager[None]: ...
 

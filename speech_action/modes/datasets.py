@@ -10,7 +10,14 @@ from __future__ import annotations
 
 from speech_action.blob_staging import STAGING_PREFIX, BlobStaging
 from speech_action.client import Dataset, DatasetDefinition, EntityJobFailedError, Project
-from speech_action.data import DataSet, DatasetKind, Fingerprint, fingerprint, stream_package
+from speech_action.data import (
+    DataSet,
+    DatasetKind,
+    Fingerprint,
+    fingerprint,
+    stream_package,
+    validate,
+)
 from speech_action.data.packaging import estimated_package_size
 from speech_action.modes.context import ModeContext
 from speech_action.modes.dataset_lines import check_accepted_lines
@@ -23,6 +30,15 @@ from speech_action.modes.entities import (
     traceability,
 )
 from speech_action.modes.waiting import wait_for
+
+
+def validate_data(ctx: ModeContext, datasets: list[DataSet]) -> None:
+    """Validate before any upload (`DataValidationError` with every problem); what does not
+    stop the run becomes an annotation on its file: a warning, or a notice for a file left
+    out."""
+    for note in validate(datasets):
+        annotate = ctx.log.warning if note.level == "warning" else ctx.log.notice
+        annotate(note.message, file=note.file, line=note.line)
 
 
 def upload_dataset(

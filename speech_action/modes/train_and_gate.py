@@ -18,7 +18,7 @@ from speech_action.client import (
     SpeechBaseModel,
     ref,
 )
-from speech_action.data import discover_test_data, discover_training_data, validate
+from speech_action.data import discover_test_data, discover_training_data
 from speech_action.errors import ConfigError
 from speech_action.modes.bookkeeping import (
     history,
@@ -30,7 +30,7 @@ from speech_action.modes.bookkeeping import (
     wer_counts,
 )
 from speech_action.modes.context import ModeContext, ModeOutcome
-from speech_action.modes.datasets import upload_dataset
+from speech_action.modes.datasets import upload_dataset, validate_data
 from speech_action.modes.entities import (
     TRAINING_KEY,
     display_name,
@@ -58,8 +58,7 @@ def run(ctx: ModeContext) -> ModeOutcome:
         test_set = discover_test_data(ctx.workspace, ctx.settings.data)
         training_sets = discover_training_data(ctx.workspace, ctx.settings.data,
                                                ctx.settings.locale)
-        for note in validate([test_set, *training_sets]):  # warnings, and files left out
-            (ctx.log.warning if note.level == "warning" else ctx.log.info)(str(note))
+        validate_data(ctx, [test_set, *training_sets])
         if not training_sets:
             raise ConfigError(
                 f"no training data found in {Path(ctx.settings.data.training).name}/: add related "

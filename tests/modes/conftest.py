@@ -30,8 +30,13 @@ class RecordingLog:
     def info(self, message: str) -> None:
         self.lines.append(message)
 
-    def warning(self, message: str) -> None:
-        self.lines.append(f"warning: {message}")
+    def warning(self, message: str, *, file: str | None = None,
+                line: int | None = None) -> None:
+        self.lines.append(f"warning: {_where(file, line)}{message}")
+
+    def notice(self, message: str, *, file: str | None = None,
+               line: int | None = None) -> None:
+        self.lines.append(f"notice: {_where(file, line)}{message}")
 
     @contextmanager
     def group(self, title: str) -> Iterator[None]:
@@ -44,6 +49,12 @@ class RecordingLog:
 
     def text(self) -> str:
         return "\n".join(self.lines)
+
+
+def _where(file: str | None, line: int | None) -> str:
+    if file is None:
+        return ""
+    return f"{file}:{line}: " if line is not None else f"{file}: "
 
 
 PUSH_TO_MAIN = RunInfo(commit_sha=MAIN_COMMIT, run_id="100", event_name="push",

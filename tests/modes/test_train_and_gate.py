@@ -201,3 +201,15 @@ def test_a_base_model_without_endpoints_is_not_chosen(harness: Harness) -> None:
     harness.run("train-and-gate")
     (model,) = harness.service.all("models")
     assert model["baseModel"]["self"].endswith("/models/base/base-1")
+
+
+def test_a_markdown_file_that_is_not_structured_text_is_a_notice_on_that_file(
+        harness: Harness) -> None:
+    # Learn, "Structured text data for training": only Markdown in that format is a
+    # LanguageMarkdown dataset; other .md files are left out, and the run says so.
+    (harness.workspace / "training_data" / "notes.md").write_text(
+        "# How we collected this data\n\nPlain prose, no lists or templates.\n",
+        encoding="utf-8")
+    harness.run("train-and-gate")
+    assert "notice: training_data/notes.md" in harness.log
+    assert not any(d.get("kind") == "LanguageMarkdown" for d in harness.service.all("datasets"))
