@@ -147,10 +147,13 @@ def _serve(argv: Sequence[str]) -> int:
                         "(429s, 5xx, dropped connections, slow or failing jobs)")
     parser.add_argument("--job-delay", type=float, default=0.0, metavar="SECONDS",
                         help="extra time each job spends Running (default: 0)")
+    parser.add_argument("--byos", action="store_true", help="act as a bring-your-own-storage "
+                        "resource: file URLs without SAS token, endpoint logging allowed")
     options = parser.parse_args(argv)
     from speech_action.local.faults import load_fault_plan
     from speech_action.local.server import serve_forever
 
     faults = load_fault_plan(options.faults) if options.faults else None
-    serve_forever(options.data_dir, options.port, faults=faults, job_delay_s=options.job_delay)
+    serve_forever(options.data_dir, options.port, faults=faults, job_delay_s=options.job_delay,
+                  byos=options.byos)
     return 0

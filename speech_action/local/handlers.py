@@ -15,7 +15,7 @@ from typing import Any
 
 from speech_action.local import blocks, creation
 from speech_action.local.api import UUID, ApiError, ApiRequest, ApiResponse, not_found
-from speech_action.local.catalog import BASE_COLLECTION, base_model, base_models
+from speech_action.local.catalog import BASE_COLLECTION, Catalog
 from speech_action.local.filtering import FilterError, page, parse_filter
 from speech_action.local.jobs import TERMINAL, JobRunner, stamp
 from speech_action.local.render import PROJECT_VERSIONS, render, render_file
@@ -34,12 +34,15 @@ _LOCALE_KINDS = ("Language", "Acoustic", "Pronunciation", "AudioFiles", "Languag
 class LocalApi:
     def __init__(
         self, store: Store, jobs: JobRunner, now: Callable[[], datetime], retry_after_s: int,
+        *, catalog: Catalog | None = None, byos: bool = False,
     ) -> None:
         self.store = store
         self.jobs = jobs
         self.now = now
         self.retry_after_s = retry_after_s
-        self.creator = creation.Creator(store, jobs, now)
+        self.catalog = catalog or Catalog()
+        self.byos = byos
+        self.creator = creation.Creator(store, jobs, now, catalog=self.catalog, byos=byos)
         self.routes: list[tuple[str, re.Pattern[str], Handler]] = [
             (m, re.compile(p), h) for m, p, h in self._route_table()
         ]
@@ -130,22 +133,41 @@ class LocalApi:
                           lambda e: render(e, request.urls))
 
     def list_base_models(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
-        return self._page(request, base_models(self.now()), BASE_COLLECTION,
+        return self._page(request, self.catalog.models(self.now()), BASE_COLLECTION,
                           lambda e: render(e, request.urls))
 
     def get_base_model(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
-        model = base_model(params["id"].lower(), self.now())
+        model = self.catalog.get(params["id"].lower(), self.now())
         if model is None:
             raise not_found(f"The base model {params['id']}")
         return self._one(request, model)
 
+    def _check_sas_lifetime(self, request: ApiRequest) -> None:
+        """`sasLifetimeMinutes` (files operations): "can only be used for operations on
+        speech resources that don't have BYOS enabled"; the docs do not say what happens
+        otherwise, so (fail-safe) a BYOS service refuses it, DetailedErrorCode
+        InvalidSasValidityDuration. Without BYOS it sets the token's lifetime."""
+        if "sasLifetimeMinutes" not in request.query:
+            return
+        minutes = request.int_query("sasLifetimeMinutes")
+        if self.byos:
+            raise ApiError(400, "InvalidArgument", "sasLifetimeMinutes cannot be used: this "
+                           "Speech resource has bring-your-own-storage (BYOS), whose file URLs "
+                           "carry no SAS token; read the files with your storage credentials.",
+                           inner="InvalidSasValidityDuration")
+        if not minutes:
+            raise ApiError(400, "InvalidArgument", "sasLifetimeMinutes must be a positive "
+                           "number of minutes.", inner="InvalidSasValidityDuration")
+
     def list_files(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
+        self._check_sas_lifetime(request)
         owner = self._entity(params["collection"], params["id"])
         path = f"{owner['collection']}/{owner['id']}/files"
         return self._page(request, owner.get("files", []), path,
                           lambda f: render_file(owner, f, request.urls))
 
     def get_file(self, request: ApiRequest, params: dict[str, str]) -> ApiResponse:
+        self._check_sas_lifetime(request)
         owner = self._entity(params["collection"], params["id"])
         record = next((f for f in owner.get("files", []) if f["id"] == params["file"]), None)
         if record is None:

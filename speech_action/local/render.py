@@ -10,8 +10,12 @@ has no projects.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
+
+from speech_action.local.blob_access import DEFAULT_SAS_MINUTES, BlobAccess
+from speech_action.local.catalog import ALL_KINDS
 
 __all__ = ["PROJECT_VERSIONS", "VERSIONS", "Urls", "iso_duration", "render"]
 
@@ -29,6 +33,9 @@ def iso_duration(milliseconds: int) -> str:
 class Urls:
     base_url: str
     version: str
+    files: BlobAccess | None = None  # None: bare download URLs (unit tests of rendering)
+    now: datetime = datetime(2000, 1, 1, tzinfo=UTC)
+    sas_minutes: int = DEFAULT_SAS_MINUTES
 
     def api(self, path: str, query: dict[str, Any] | None = None) -> str:
         """URL of an API path like `datasets/<id>/files`, with the version where it goes."""
@@ -43,8 +50,12 @@ class Urls:
         return {"self": self.api(path)}
 
     def download(self, collection: str, entity_id: str, file_id: str) -> str:
-        # Plays the part of a blob SAS URL: no key needed, served by this same server.
-        return f"{self.base_url}/_local/files/{collection}/{entity_id}/{file_id}"
+        # Plays the part of a blob URL (with a SAS token unless BYOS), served by this
+        # same server; the subscription key is not what opens it.
+        path = f"/_local/files/{collection}/{entity_id}/{file_id}"
+        if self.files is None:
+            return f"{self.base_url}{path}"
+        return self.files.url(self.base_url, path, self.now, self.sas_minutes)
 
 
 def _common(entity: Json, urls: Urls) -> Json:
@@ -69,7 +80,7 @@ def _durations(properties: Json, urls: Urls) -> Json:
     return out
 
 
-def _features(urls: Urls, *, transcribe: bool) -> Json:
+def _features(urls: Urls, *, transcribe: bool, endpoints: bool = True) -> Json:
     if urls.version == "v3.2":
         first: Json = {"supportsTranscriptions": True}
     else:
@@ -79,7 +90,7 @@ def _features(urls: Urls, *, transcribe: bool) -> Json:
         }
     return {
         **first,
-        "supportsEndpoints": True,
+        "supportsEndpoints": endpoints,
         "supportsTranscriptionsOnSpeechContainers": False,
         "supportedOutputFormats": ["Display", "Lexical"],
     }
@@ -115,7 +126,8 @@ def _model(entity: Json, urls: Urls) -> Json:
     }
     properties: Json = {
         "deprecationDates": {"transcriptionDateTime": entity["transcriptionDateTime"]},
-        "features": _features(urls, transcribe=False),
+        "features": _features(urls, transcribe=False,
+                              endpoints=entity.get("supportsEndpoints", True)),
     }
     if entity.get("error"):
         properties["error"] = entity["error"]
@@ -126,13 +138,14 @@ def _model(entity: Json, urls: Urls) -> Json:
 def _base_model(entity: Json, urls: Urls) -> Json:
     out = _common(entity, urls)
     out["links"] = {"manifest": urls.api(f"models/base/{entity['id']}/manifest")}
-    features = {"supportsAdaptationsWith": ["Language", "Acoustic", "Pronunciation"]}
+    features = {"supportsAdaptationsWith": list(entity.get("supportsAdaptationsWith", ALL_KINDS))}
     out["properties"] = {
         "deprecationDates": {
             "adaptationDateTime": entity["adaptationDateTime"],
             "transcriptionDateTime": entity["transcriptionDateTime"],
         },
-        "features": features | _features(urls, transcribe=True),
+        "features": features | _features(urls, transcribe=True,
+                                         endpoints=entity.get("supportsEndpoints", True)),
         "chargeForAdaptation": False,
     }
     return out

@@ -15,7 +15,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -25,6 +25,8 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from speech_action.local.api import ApiError, ApiRequest, ApiResponse, LocalServiceError
+from speech_action.local.blob_access import DEFAULT_SAS_MINUTES, BlobAccess, load_key
+from speech_action.local.catalog import DEFAULT_BASE_MODELS, BaseModelSpec, Catalog
 from speech_action.local.evaluation import evaluation_work
 from speech_action.local.faults import FaultCounter, FaultPlan
 from speech_action.local.handlers import LocalApi
@@ -95,9 +97,10 @@ class _App:
 
     def __init__(self, store: Store, api: LocalApi, faults: FaultPlan | None,
                  observer: Callable[[ObservedExchange], None] | None,
-                 expected_key: str | None) -> None:
+                 expected_key: str | None, files: BlobAccess) -> None:
         self.store = store
         self.api = api
+        self.files = files
         self.plan = faults or FaultPlan()
         self.faults = FaultCounter(faults)
         self.observer = observer
@@ -114,10 +117,16 @@ class _App:
         return response
 
     def respond(self, method: str, target: str, body: bytes, content_type: str,
-                key: str | None) -> ApiResponse:
+                key: str | None, authorization: str | None = None) -> ApiResponse:
         parts = urlsplit(target)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         if parts.path.startswith("/_local/files/") and method == "GET":
+            refusal = self.files.check(parts.path, query, authorization, self.api.now())
+            if refusal is not None:  # Blob's own shape: XML and x-ms-error-code
+                xml = (f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{refusal.code}'
+                       f"</Code><Message>{refusal.message}</Message></Error>")
+                return ApiResponse(refusal.status, raw=xml.encode(),
+                                   headers={"x-ms-error-code": refusal.code})
             return self.download(parts.path)
         if self.expected_key is not None and key != self.expected_key:
             return ApiResponse(401, {"error": {"code": "401", "message": ACCESS_DENIED}})
@@ -131,8 +140,8 @@ class _App:
             if version not in QUERY_VERSIONS:
                 return _error(400, "InvalidArgument", f"Unsupported api-version {version!r}: use "
                               "2025-10-15 or 2024-11-15 (query), or the /speechtotext/v3.2/ path.")
-        request = ApiRequest(method, rest.strip("/"), query, body, content_type,
-                             Urls(self.base_url, version))
+        urls = Urls(self.base_url, version, self.files, self.api.now(), _sas_minutes(query))
+        request = ApiRequest(method, rest.strip("/"), query, body, content_type, urls)
         try:
             return self.api.handle(request)
         except ApiError as exc:
@@ -151,6 +160,17 @@ class _App:
         if owner is None or not any(f["id"] == file_id for f in owner.get("files", [])):
             return _error(404, "NotFound", f"No file at {path}.")
         return ApiResponse(200, raw=blob.read_bytes())
+
+
+def _sas_minutes(query: dict[str, str]) -> int:
+    """The SAS lifetime a request asks for: `sasLifetimeMinutes` (2024-11-15 and later),
+    `sasValidityInSeconds` (v3.2); the spec's default is 12 hours."""
+    minutes, seconds = query.get("sasLifetimeMinutes", ""), query.get("sasValidityInSeconds", "")
+    if minutes.isdigit() and int(minutes) > 0:
+        return int(minutes)
+    if seconds.isdigit() and int(seconds) > 0:
+        return max(1, int(seconds) // 60)
+    return DEFAULT_SAS_MINUTES
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -196,7 +216,8 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             if action in (None, "slow"):
                 key = self.headers.get("Ocp-Apim-Subscription-Key")
-                response = app.respond(method, self.path, body, content_type, key)
+                response = app.respond(method, self.path, body, content_type, key,
+                                       self.headers.get("Authorization"))
             else:
                 response = app.fault_response(action)
         except Exception:  # never leave a client hanging: answer 500 in the spec's shape
@@ -217,7 +238,9 @@ class _Handler(BaseHTTPRequestHandler):
         return b"".join(chunks)
 
     def _send(self, response: ApiResponse) -> None:
-        if response.raw is not None:
+        if response.raw is not None and response.raw.startswith(b"<?xml"):
+            payload, kind = response.raw, "application/xml"
+        elif response.raw is not None:
             payload, kind = response.raw, "application/octet-stream"
         elif response.body is not None:
             payload = json.dumps(response.body).encode("utf-8")
@@ -295,16 +318,21 @@ def start_local_service(
     faults: FaultPlan | None = None,
     request_observer: Callable[[ObservedExchange], None] | None = None,
     job_delay_s: float = 0.0, retry_after_s: int = 1, expected_key: str | None = None,
-    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    now: Callable[[], datetime] = lambda: datetime.now(UTC), byos: bool = False,
+    base_models: Sequence[BaseModelSpec] = DEFAULT_BASE_MODELS,
 ) -> LocalService:
+    """`byos`: the resource has bring-your-own-storage: file URLs carry no SAS token (and
+    need storage credentials), endpoints may enable content logging. `base_models`: the
+    base model catalog (default: the two stock entries)."""
     engine = recognizer if recognizer is not None else default_recognizer()
     store = Store(Path(data_dir))
     works = {"datasets": dataset_work, "models": model_work, "evaluations": evaluation_work,
              "endpoints": endpoint_work}
     jobs = JobRunner(JobContext(store, lambda: engine, now), works, faults=faults,
                      job_delay_s=job_delay_s)
-    app = _App(store, LocalApi(store, jobs, now, retry_after_s), faults, request_observer,
-               expected_key)
+    api = LocalApi(store, jobs, now, retry_after_s, catalog=Catalog(base_models), byos=byos)
+    files = BlobAccess(load_key(Path(data_dir)), byos=byos)
+    app = _App(store, api, faults, request_observer, expected_key, files)
     try:
         server = _Server(port, app)
     except OSError as exc:
