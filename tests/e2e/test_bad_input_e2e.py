@@ -122,13 +122,14 @@ CASES = [
          PLAIN, None, "URI"),
     Case("invalid UTF-8 related text", _append(PLAIN, b"Sharjah \xff\xfe\n"), PLAIN, None,
          "UTF-8"),
-    Case("related text over 200 MB", _grow(PLAIN, 200 * 1024 * 1024 + 1), PLAIN, None, "200"),
+    # Learn, "Training and testing datasets": the limits are decimal (1 MB = 1,000,000 bytes).
+    Case("related text over 200 MB", _grow(PLAIN, 200_000_000 + 1), PLAIN, None, "200 MB"),
     # pronunciation
     Case("pronunciation without tab", _append(PRON, b"Buhairah buh hi rah\n"), PRON, None,
          "tab"),
     Case("empty spoken form", _append(PRON, b"Buhairah\t\n"), PRON, None, "spoken"),
-    Case("pronunciation over 1 MB", _grow(PRON, 1024 * 1024 + 1), PRON, None,
-         "1,048,576 bytes"),
+    Case("pronunciation over 1 MB", _grow(PRON, 1_000_000 + 1), PRON, None,
+         "at most 1 MB of pronunciation data"),
 ]
 
 CONFIG_CASES = [
