@@ -7,6 +7,7 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,7 +28,8 @@ class RecordingService:
 
     def __init__(self, data_dir: Path, api_version: str = "2025-10-15", *,
                  faults: FaultPlan | None = None, job_delay_s: float = 0.0,
-                 retry_after_s: int = 1) -> None:
+                 retry_after_s: int = 1, **options: Any) -> None:
+        """`options` go to `start_local_service` as they are (`byos`, `base_models`)."""
         self.api_version = api_version
         self.exchanges: list[ObservedExchange] = []
         # time.monotonic() when each exchange was answered, same order as `exchanges`.
@@ -38,7 +40,7 @@ class RecordingService:
         self.service: LocalService = start_local_service(
             data_dir, recognizer=EchoRecognizer(), request_observer=self._observe,
             expected_key=SPEECH_KEY, faults=faults, job_delay_s=job_delay_s,
-            retry_after_s=retry_after_s,
+            retry_after_s=retry_after_s, **options,
         )
 
     @property
@@ -109,11 +111,11 @@ def make_service(tmp_path: Path) -> Iterator[MakeService]:
     started: list[RecordingService] = []
 
     def make(faults: FaultPlan | None = None, job_delay_s: float = 0.0,
-             retry_after_s: int = 1) -> RecordingService:
+             retry_after_s: int = 1, **options: Any) -> RecordingService:
         """`retry_after_s`: the `Retry-After` of a running job's GET (0: the action polls
-        at its own `poll-seconds`)."""
+        at its own `poll-seconds`); `options` as `RecordingService` takes them."""
         service = RecordingService(tmp_path / "service", faults=faults, job_delay_s=job_delay_s,
-                                   retry_after_s=retry_after_s)
+                                   retry_after_s=retry_after_s, **options)
         started.append(service)
         return service
 
