@@ -83,3 +83,25 @@ def test_the_base_model_is_one_that_takes_every_kind_trained(
     base = json.loads(created.body)["baseModel"]["self"]
     assert DEFAULT_BASE_MODELS[1].id in base and text_only.id not in base
     assert "newest adaptable with Language, Pronunciation" in run.stdout
+
+
+def test_content_logging_needs_byos_and_reaches_an_existing_endpoint(
+        make_service: MakeService, workspace: Path, tmp_path: Path) -> None:
+    # Learn, migrate-2024-11-15: only BYOS resources can enable logging; API description
+    # EndpointPropertiesUpdate.contentLoggingEnabled for an endpoint that exists.
+    plain = make_service()
+    _run("train-and-gate", plain, workspace, tmp_path / "gate")
+    refused = run_action({"mode": "deploy", "speech-endpoint": plain.url,
+                          "speech-key": SPEECH_KEY, "poll-seconds": "0.05",
+                          "logging-enabled": "true"}, workspace, tmp_path / "refused")
+    assert refused.returncode == 1
+    [error] = refused.annotations("error")
+    assert "logging-enabled" in error and "bring-your-own-storage" in error
+    plain.service.stop()
+
+    byos = make_service(byos=True)
+    _run("train-and-gate", byos, workspace, tmp_path / "gate-byos")
+    _run("deploy", byos, workspace, tmp_path / "deploy")  # created without logging
+    _run("deploy", byos, workspace, tmp_path / "logging", **{"logging-enabled": "true"})
+    patches = [json.loads(e.body) for e in byos.exchanges if e.method == "PATCH"]
+    assert {"properties": {"contentLoggingEnabled": True}} in patches
