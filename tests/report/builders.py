@@ -103,3 +103,22 @@ def many_utterances(count: int, words: int, *, scattered: bool = False) -> tuple
             Utterance(f"utt{i:05d}.wav", " ".join(ref), " ".join(benchmark), " ".join(candidate))
         )
     return tuple(utterances)
+
+
+def train_and_gate_over(utterances: tuple[Utterance, ...], **changes: Any) -> Report:
+    """`train_and_gate` over other utterances: the service's WERs, the gate and the
+    significance are computed from them, so every figure agrees (a loss, a win with
+    regressions...)."""
+    comparison = compare(utterances)
+    significance = comparison.significance()
+    bench = comparison.benchmark.score.wer * 100
+    new = comparison.candidate.score.wer * 100
+    scored: dict[str, Any] = {
+        "utterances": utterances,
+        "benchmark_service": ServiceScore(wer_percent=bench),
+        "candidate_service": ServiceScore(wer_percent=new),
+        "gate": decide(GateScores(bench, new), parse_min_improvement("0.5"),
+                       significance=significance),
+        "significance": significance,
+    }
+    return train_and_gate(**(scored | changes))
