@@ -19,7 +19,7 @@ from typing import Any
 
 from speech_action.blob_staging import BlobStaging, open_staging
 from speech_action.client import SpeechClient
-from speech_action.config import Config, load_config, secret_inputs
+from speech_action.config import ACTION_HINTS, Config, Hints, load_config, secret_inputs
 from speech_action.errors import SpeechActionError
 from speech_action.github.context import GitHubContext
 from speech_action.github.workflow import Workflow
@@ -51,6 +51,8 @@ class RunRequest:
     workspace: Path
     context: GitHubContext
     event: Mapping[str, Any]
+    hints: Hints = ACTION_HINTS
+    """How messages name the settings: as the action's inputs, or as the command's flags."""
 
 
 def execute(request: RunRequest, workflow: Workflow) -> int:
@@ -61,7 +63,7 @@ def execute(request: RunRequest, workflow: Workflow) -> int:
     written = [request.workspace / LOCAL_STATE_DIR, request.workspace / REPORTS_DIR]
     try:
         config = load_config(request.inputs, workspace=request.workspace,
-                             repository=request.context.repository)
+                             repository=request.context.repository, hints=request.hints)
         written.append(config.records_dir)
         for secret in config.secret_values():
             workflow.register_secret(secret)

@@ -3,12 +3,15 @@
 - `inputs`: the action's inputs, declared once (`INPUTS`), and reading them from the env;
 - `values`: the parser of each kind of value (text in, typed value or `InvalidValue` out);
 - `file`: the YAML config file, every setting with the line it came from;
+- `hints`: how messages name a setting, as an action input or as a command-line flag;
 - `model`: `Config`, the result;
 - `load`: `load_config`, which merges inputs over the file over the defaults and validates.
 """
 
+from speech_action.config.hints import ACTION_HINTS, Hints
 from speech_action.config.inputs import (
     INPUTS,
+    MODE_DESCRIPTIONS,
     InputSpec,
     inputs_from_cli_env,
     inputs_from_env,
@@ -21,12 +24,15 @@ from speech_action.run_mode import Mode
 from speech_action.scoring.gate import MinImprovement
 
 __all__ = [
+    "ACTION_HINTS",
     "INPUTS",
+    "MODE_DESCRIPTIONS",
     "Config",
     "ConfigError",
     "ConfigErrors",
     "ConfigFileError",
     "DataLayout",
+    "Hints",
     "InputSpec",
     "MinImprovement",
     "Mode",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import yaml
 
+from speech_action.config.hints import did_you_mean
 from speech_action.errors import ConfigError, shown
 
 # The `data` section: `testing`/`training` set the inputs of those names (config checks
@@ -81,9 +82,10 @@ def _read_key(key: str, node: yaml.Node, at: tuple[str, int], label: str,
         into.values[key] = RawSetting(_scalar(node, key, where), f"`{key}` in {where}", label,
                                       line)
     else:
+        guess = did_you_mean(key, (*known, "data", "upload"))
         raise _Problem(
-            f"{where}: unknown setting `{shown(key)}`; the file takes the action's inputs "
-            "(kebab-case, e.g. `speech-region`), `data` and `upload`"
+            f"{where}: unknown setting `{shown(key)}`{guess}; the file takes the action's "
+            "inputs (kebab-case, e.g. `speech-region`), `data` and `upload`"
         )
 
 
@@ -137,15 +139,18 @@ def _read_data(node: yaml.Node, label: str, into: FileSettings) -> None:
         elif key == PRONUNCIATION_FILE:
             into.pronunciation_file = _scalar(value, key, where) or None
         else:
-            known = ", ".join(f"`{k}`" for k in (*DATA_KEYS, TRANSCRIPT_FILES, PRONUNCIATION_FILE))
-            raise _Problem(f"{where}: unknown `data` key `{shown(key)}`; known: {known}")
+            keys = (*DATA_KEYS, TRANSCRIPT_FILES, PRONUNCIATION_FILE)
+            known = ", ".join(f"`{k}`" for k in keys)
+            raise _Problem(f"{where}: unknown `data` key `{shown(key)}`"
+                           f"{did_you_mean(key, keys)}; known: {known}")
 
 
 def _read_upload(node: yaml.Node, label: str, into: FileSettings) -> None:
     for key, value, where, _ in _pairs(node, label):
         if key not in UPLOAD_KEYS:
             known = ", ".join(f"`{k}`" for k in UPLOAD_KEYS)
-            raise _Problem(f"{where}: unknown `upload` key `{shown(key)}`; known: {known}")
+            raise _Problem(f"{where}: unknown `upload` key `{shown(key)}`"
+                           f"{did_you_mean(key, UPLOAD_KEYS)}; known: {known}")
         text = _scalar(value, key, where)
         try:
             megabytes = float(text)

@@ -21,6 +21,10 @@ runner can evaluate, and a secret the file may not set anyway.
 `connection` marks the settings that decide where credentials go (endpoint, region,
 api-version, storage); `load` accepts them from the file only for an Azure Speech endpoint
 or `local`.
+
+The command line: every input is a flag of the same name; `env` names the environment
+variable it also reads (a flag wins), and `modes` the modes that use the input, so that
+`speech-action --mode deploy --help` lists only deploy's flags.
 """
 
 from __future__ import annotations
@@ -36,8 +40,10 @@ from speech_action.records import DEFAULT_CONTAINER, DEFAULT_RECORDS_DIR
 from speech_action.run_mode import Mode
 
 __all__ = [
+    "ALL_MODES",
     "DEFAULT_CONFIG_FILE",
     "INPUTS",
+    "MODE_DESCRIPTIONS",
     "SPECS",
     "InputSpec",
     "inputs_from_cli_env",
@@ -46,6 +52,20 @@ __all__ = [
 ]
 
 DEFAULT_CONFIG_FILE = "speech.yml"
+ALL_MODES = frozenset(Mode)
+_TESTS = frozenset({Mode.BENCHMARK_TEST, Mode.TRAIN_AND_GATE})  # the modes that evaluate
+_GATE = frozenset({Mode.TRAIN_AND_GATE})
+_DEPLOY = frozenset({Mode.DEPLOY})
+
+MODE_DESCRIPTIONS = {
+    Mode.BENCHMARK_TEST: "Evaluate the benchmark model (the one in production) on the test "
+    "data and store that WER as the benchmark that later models must beat.",
+    Mode.TRAIN_AND_GATE: "Train a model on the training data, evaluate it against the "
+    "benchmark on the same test data, and set `improved` when it beats the benchmark by "
+    "`min-improvement`.",
+    Mode.DEPLOY: "Point a stable Custom Speech endpoint at the improved model (updated in "
+    "place, or created), then record that model as the new benchmark.",
+}
 
 
 @dataclass(frozen=True)
@@ -62,6 +82,10 @@ class InputSpec:
     required: bool = False
     connection: bool = False
     """Decides where credentials go: from `speech.yml` only for Azure Speech hosts or local."""
+    env: str | None = None
+    """The environment variable the command line also reads it from (the action: never)."""
+    modes: frozenset[Mode] = ALL_MODES
+    """The modes that use it (per-mode `--help`; a description starting `deploy:` agrees)."""
 
     @property
     def field(self) -> str:
@@ -99,9 +123,10 @@ class InputSpec:
 _RUNNER_EVALUATED = frozenset({"github-token"})  # `${{ github.token }}`: only the runner knows it
 
 
-def _spec(name: str, default: str | None, description: str, parse: Parser | None = None,
+def _spec(name: str, default: str | None, description: str, parse: Parser | None = None, *,
+          modes: frozenset[Mode] = ALL_MODES, env: str | None = None,
           **flags: bool) -> InputSpec:
-    return InputSpec(name, description, default, parse, **flags)
+    return InputSpec(name, description, default, parse, env=env, modes=modes, **flags)
 
 
 def _either(names: list[str]) -> str:
@@ -113,13 +138,13 @@ INPUTS: tuple[InputSpec, ...] = (
     _spec("mode", None, f"What to do: {_either([mode.value for mode in Mode])}.", values.mode,
           required=True),
     _spec("speech-key", "", "Speech resource key (secret). Not needed with "
-          "`speech-endpoint: local`.", values.secret, secret=True),
+          "`speech-endpoint: local`.", values.secret, secret=True, env="SPEECH_KEY"),
     _spec("speech-region", "", "Region of the Speech resource, e.g. `eastus`; gives "
           "`https://{region}.api.cognitive.microsoft.com`. One of `speech-region` or "
-          "`speech-endpoint` is required.", values.region, connection=True),
+          "`speech-endpoint` is required.", values.region, connection=True, env="SPEECH_REGION"),
     _spec("speech-endpoint", "", "The resource's endpoint URL (custom subdomain, sovereign "
           "cloud, any compatible service), or `local` to run the embedded offline engine.",
-          values.endpoint, connection=True),
+          values.endpoint, connection=True, env="SPEECH_ENDPOINT"),
     _spec("api-version", DEFAULT_API_VERSION, "Speech to text REST API version: "
           f"{_either(list(VERSIONS))}.", values.api_version, connection=True),
     _spec("locale", "en-US", "Locale of datasets, models and endpoint.", values.locale),
@@ -128,19 +153,19 @@ INPUTS: tuple[InputSpec, ...] = (
     _spec("config", DEFAULT_CONFIG_FILE, "Optional YAML file holding any of these settings and "
           "the data layout; an input given in the workflow wins."),
     _spec("testing-data", "testing_data", "Folder of test audio and transcript (or a .zip "
-          "holding them).", path=True),
+          "holding them).", path=True, modes=_TESTS),
     _spec("training-data", "training_data", "Folder of training data: related text, "
-          "pronunciations, audio with transcripts.", path=True),
+          "pronunciations, audio with transcripts.", path=True, modes=_GATE),
     _spec("base-model", "latest", "Base model id or URL, or `latest`: the newest base model of "
           "the locale that supports adaptation and is not past its adaptation date.",
-          values.reference),
+          values.reference, modes=_TESTS),
     _spec("benchmark-model", "", "Id or URL of the model to benchmark against; default: the "
-          "stored benchmark's model, else the base model.", values.reference),
+          "stored benchmark's model, else the base model.", values.reference, modes=_TESTS),
     _spec("min-improvement", "0", "How much the new model must gain over the benchmark: WER "
           "points (`0.5`) or relative to the benchmark WER (`5%`); with `0`, any strict "
-          "improvement counts.", values.min_improvement),
+          "improvement counts.", values.min_improvement, modes=_GATE),
     _spec("require-significance", "false", "Also require the improvement to be significant "
-          "(paired test over utterances, 95 %).", values.boolean),
+          "(paired test over utterances, 95 %).", values.boolean, modes=_GATE),
     _spec("storage-connection-string", "", "Azure Blob connection string (secret): benchmark "
           "records and test results go to a container.", values.connection_string,
           secret=True, connection=True),
@@ -151,28 +176,29 @@ INPUTS: tuple[InputSpec, ...] = (
           path=True),
     _spec("model", "", "deploy: model id or URL; default: the improved candidate trained on "
           "this commit, else the newest from the default branch (never a pull request's).",
-          values.reference),
+          values.reference, modes=_DEPLOY),
     _spec("endpoint-name", "", "deploy: display name of the endpoint to create, or to update "
-          "in place if it exists. Default: `<owner/repo> custom speech`.", values.text),
-    _spec("endpoint-id", "", "deploy: id or URL of the endpoint to update.", values.reference),
+          "in place if it exists. Default: `<owner/repo> custom speech`.", values.text,
+          modes=_DEPLOY),
+    _spec("endpoint-id", "", "deploy: id or URL of the endpoint to update.", values.reference,
+          modes=_DEPLOY),
     _spec("logging-enabled", "false", "deploy: content logging (audio and transcriptions) on "
           "the endpoint, set when it is created and when it is updated. Since API 2024-11-15 "
           "only Speech resources with their own storage (BYOS) can turn it on.",
-          values.boolean),
+          values.boolean, modes=_DEPLOY),
     _spec("timeout-minutes", "300", "The longest wait for service jobs in one run.",
           values.positive),
     _spec("poll-seconds", "30", "The shortest pause between status checks (a longer "
           "`Retry-After` from the service wins).", values.positive),
     _spec("github-token", "${{ github.token }}", "Token to comment on the pull request.",
-          values.secret, secret=True),
+          values.secret, secret=True, env="GITHUB_TOKEN"),
     _spec("comment", "true", "On `pull_request` events, create or update one WER comment on "
           "the pull request.", values.boolean),
     _spec("fail-on-no-improvement", "false", "train-and-gate: fail the step when the model did "
-          "not improve.", values.boolean),
+          "not improve.", values.boolean, modes=_GATE),
 )  # fmt: skip
 SPECS = {spec.name: spec for spec in INPUTS}
-_CLI_ENV = {"SPEECH_KEY": "speech-key", "SPEECH_REGION": "speech-region",
-            "SPEECH_ENDPOINT": "speech-endpoint"}  # fmt: skip
+_CLI_ENV = {spec.env: spec.name for spec in INPUTS if spec.env}
 
 
 def inputs_from_env(env: Mapping[str, str]) -> dict[str, str]:
@@ -191,7 +217,8 @@ def inputs_from_env(env: Mapping[str, str]) -> dict[str, str]:
 
 
 def inputs_from_cli_env(env: Mapping[str, str]) -> dict[str, str]:
-    """Settings the command line takes from `SPEECH_KEY`, `SPEECH_REGION`, `SPEECH_ENDPOINT`.
+    """Settings the command line takes from the environment (`InputSpec.env`: `SPEECH_KEY`,
+    `SPEECH_REGION`, `SPEECH_ENDPOINT`, `GITHUB_TOKEN`).
 
     The cli lays its flags over this dict, so a flag wins over the variable.
     """

@@ -32,6 +32,7 @@ from pathlib import Path
 
 from speech_action.client.transport import COGNITIVE_HOST_SUFFIXES
 from speech_action.config.file import FileSettings, RawSetting, read_config_file
+from speech_action.config.hints import ACTION_HINTS, Hints, did_you_mean
 from speech_action.config.inputs import DEFAULT_CONFIG_FILE, INPUTS, SPECS
 from speech_action.config.model import Config
 from speech_action.config.values import (
@@ -71,25 +72,29 @@ def load_config(
     workspace: Path,
     repository: str | None = None,
     read_text: Callable[[Path], str] | None = None,
+    hints: Hints = ACTION_HINTS,
 ) -> Config:
     """Merge inputs over the YAML file over the defaults, parse, and validate everything.
 
     `repository` (`owner/repo`) names the default endpoint; `read_text` reads the config
-    file and raises `FileNotFoundError` when it is missing. Raises `ConfigError` for one
-    problem and `ConfigErrors` (one `ConfigError` each, in `.errors`) for several.
+    file and raises `FileNotFoundError` when it is missing; `hints` words the messages for
+    the door the settings came in (the action's inputs, or the command's flags). Raises
+    `ConfigError` for one problem and `ConfigErrors` (one `ConfigError` each, in `.errors`)
+    for several.
     """
     workspace = workspace.resolve()
     given = {name: value.strip() for name, value in inputs.items() if value and value.strip()}
     for name in given:
         if name not in SPECS:
-            raise ConfigError(f"unknown input `{name}`; see the action's inputs", input_name=name)
-    config_file, file_settings = _load_file(given.get("config"), workspace, read_text)
-    raw = _merge(given, file_settings)
-    refused = _refused_file_settings(raw)
+            raise ConfigError(f"unknown input `{name}`{did_you_mean(name, SPECS)}; see the "
+                              "action's inputs", input_name=name)
+    config_file, file_settings = _load_file(given.get("config"), workspace, read_text, hints)
+    raw = _merge(given, file_settings, hints)
+    refused = _refused_file_settings(raw, hints)
     if refused:  # before parsing: nothing the file may not set is even looked at
         raise refused[0] if len(refused) == 1 else ConfigErrors(refused)
     values, errors = _parse_all(raw, workspace)
-    errors += _cross_checks(values, raw)
+    errors += _cross_checks(values, raw, hints)
     if errors:
         raise errors[0] if len(errors) == 1 else ConfigErrors(errors)
     if values["endpoint-name"] is None:
@@ -118,22 +123,22 @@ def _layout(testing: object, training: object, file_settings: FileSettings) -> d
 
 
 def _load_file(
-    explicit: str | None, workspace: Path, read_text: Callable[[Path], str] | None
+    explicit: str | None, workspace: Path, read_text: Callable[[Path], str] | None, hints: Hints
 ) -> tuple[Path | None, FileSettings]:
     """The config file's settings; a missing file is fine unless it was named explicitly."""
     name = explicit or DEFAULT_CONFIG_FILE
     try:
         path = inside_workspace(workspace)(name)
     except InvalidValue as error:
-        raise ConfigError(f"input `config`: {error}", input_name="config") from None
+        raise ConfigError(f"{hints.setting('config')}: {error}", input_name="config") from None
     try:
         text = (read_text or _read_file)(path)
     except FileNotFoundError:
         if explicit is None:
             return None, FileSettings()
         raise ConfigError(
-            f"input `config`: the config file `{name}` does not exist in the workspace; "
-            "fix the path, or remove the input to use the optional `speech.yml`",
+            f"{hints.setting('config')}: the config file `{name}` does not exist in the "
+            "workspace; fix the path, or leave it out to use the optional `speech.yml`",
             input_name="config",
         ) from None
     except (OSError, UnicodeDecodeError) as error:
@@ -156,7 +161,7 @@ def _read_file(path: Path) -> str:
     return data.decode("utf-8-sig")
 
 
-def _refused_file_settings(raw: Mapping[str, RawSetting]) -> list[ConfigError]:
+def _refused_file_settings(raw: Mapping[str, RawSetting], hints: Hints) -> list[ConfigError]:
     """The file's secrets, and its connection settings unless the endpoint is trusted."""
     errors: list[ConfigError] = []
     endpoint = raw.get("speech-endpoint")
@@ -166,21 +171,21 @@ def _refused_file_settings(raw: Mapping[str, RawSetting]) -> list[ConfigError]:
         if setting is None or setting.file is None:
             continue
         if spec.secret:
-            why = ("a secret never belongs in a file a pull request can change; store it as "
-                   "a repository secret and pass it as the input")
+            why = "a secret never belongs in a file a pull request can change"
         elif spec.connection and not trusted:
             why = (f"the file may set connection settings only for an Azure Speech endpoint "
-                   f"({_AZURE_HOSTS}) or `local`, because a pull request can change it; "
-                   "move it into the workflow as the input")
+                   f"({_AZURE_HOSTS}) or `local`, because a pull request can change it")
         else:
             continue
-        errors.append(ConfigFileError(f"{setting.where}: {why} `{spec.name}` (`with:`)",
+        instead = hints.out_of_the_file(spec.name, secret=spec.secret)
+        errors.append(ConfigFileError(f"{setting.where}: {why}; {instead}",
                                       input_name=spec.name, file=setting.file,
                                       line=setting.line))
     return errors
 
 
-def _merge(given: Mapping[str, str], file_settings: FileSettings) -> dict[str, RawSetting]:
+def _merge(given: Mapping[str, str], file_settings: FileSettings,
+           hints: Hints) -> dict[str, RawSetting]:
     """Each setting's winning raw value: input, else the file, else the default."""
     merged: dict[str, RawSetting] = {}
     for spec in INPUTS:
@@ -188,7 +193,7 @@ def _merge(given: Mapping[str, str], file_settings: FileSettings) -> dict[str, R
         if spec.name == "config":
             continue
         if spec.name in given:
-            merged[spec.name] = RawSetting(given[spec.name], f"input `{spec.name}`")
+            merged[spec.name] = RawSetting(given[spec.name], hints.setting(spec.name))
         elif from_file is not None and from_file.value:
             merged[spec.name] = from_file
         elif spec.code_default:
@@ -216,11 +221,13 @@ def _parse_all(
     return values, errors
 
 
-def _cross_checks(values: Mapping[str, object], raw: Mapping[str, RawSetting]) -> list[ConfigError]:
+def _cross_checks(values: Mapping[str, object], raw: Mapping[str, RawSetting],
+                  hints: Hints) -> list[ConfigError]:
     errors: list[ConfigError] = []
     if "mode" not in raw:
         valid = ", ".join(f"`{mode.value}`" for mode in Mode)
-        errors.append(ConfigError(f"input `mode` is required: one of {valid}", input_name="mode"))
+        errors.append(ConfigError(f"{hints.setting('mode')} is required: one of {valid}",
+                                  input_name="mode"))
     region, endpoint = raw.get("speech-region"), raw.get("speech-endpoint")
     if region and endpoint:
         message = (
@@ -231,13 +238,12 @@ def _cross_checks(values: Mapping[str, object], raw: Mapping[str, RawSetting]) -
     elif not (region or endpoint):
         message = (
             "neither `speech-region` nor `speech-endpoint` is set; give one (e.g. "
-            "`speech-region: eastus`, or `speech-endpoint: local` for the offline engine)"
+            f"{hints.give('speech-region', 'eastus')}, or "
+            f"{hints.give('speech-endpoint', 'local')} for the offline engine)"
         )
         errors.append(ConfigError(message, input_name="speech-region"))
     if "speech-key" not in raw and values.get("speech-endpoint") != "local":
-        message = (
-            "input `speech-key` is required for the Speech service; pass it from a secret: "
-            "`speech-key: ${{ secrets.SPEECH_KEY }}`"
-        )
+        message = (f"{hints.setting('speech-key')} is required for the Speech service; "
+                   f"{hints.give_secret('speech-key')}")
         errors.append(ConfigError(message, input_name="speech-key"))
     return errors

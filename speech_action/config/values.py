@@ -162,8 +162,7 @@ def connection_string(raw: str) -> SecretStr:
         check_connection_string(raw)
     except StorageSettingsError as error:
         raise InvalidValue(
-            f"{error}; store it as a repository secret, or leave the input empty to keep "
-            "the records in `records-dir`"
+            f"{error}; or leave it unset to keep the records in `records-dir`"
         ) from None
     return SecretStr(raw)
 

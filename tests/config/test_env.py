@@ -12,6 +12,7 @@ from speech_action.config import (
     inputs_from_env,
     secret_inputs,
 )
+from speech_action.run_mode import Mode
 
 
 def test_hyphens_kept_as_the_runner_passes_them() -> None:
@@ -61,8 +62,35 @@ def test_unknown_input_variables_are_ignored() -> None:
 
 
 def test_cli_environment_variables() -> None:
-    env = {"SPEECH_KEY": "k", "SPEECH_REGION": "eastus", "SPEECH_ENDPOINT": "", "HOME": "/h"}
-    assert inputs_from_cli_env(env) == {"speech-key": "k", "speech-region": "eastus"}
+    env = {"SPEECH_KEY": "k", "SPEECH_REGION": "eastus", "SPEECH_ENDPOINT": "", "HOME": "/h",
+           "GITHUB_TOKEN": "t"}
+    assert inputs_from_cli_env(env) == {"speech-key": "k", "speech-region": "eastus",
+                                        "github-token": "t"}
+    assert {spec.env for spec in INPUTS if spec.env} == {
+        "SPEECH_KEY", "SPEECH_REGION", "SPEECH_ENDPOINT", "GITHUB_TOKEN"}
+
+
+def test_a_description_naming_a_mode_agrees_with_the_modes_that_use_the_input() -> None:
+    # `speech-action --mode deploy --help` follows `modes`; action.yml shows the description.
+    for spec in INPUTS:
+        named = [mode for mode in Mode if spec.description.startswith(f"{mode.value}:")]
+        if named:
+            assert spec.modes == frozenset(named), spec.name
+    only = {spec.name: {mode.value for mode in spec.modes} for spec in INPUTS
+            if spec.modes != frozenset(Mode)}
+    assert only == {
+        "testing-data": {"benchmark-test", "train-and-gate"},
+        "training-data": {"train-and-gate"},
+        "base-model": {"benchmark-test", "train-and-gate"},  # the first benchmark's model
+        "benchmark-model": {"benchmark-test", "train-and-gate"},
+        "min-improvement": {"train-and-gate"},
+        "require-significance": {"train-and-gate"},
+        "fail-on-no-improvement": {"train-and-gate"},
+        "model": {"deploy"},
+        "endpoint-name": {"deploy"},
+        "endpoint-id": {"deploy"},
+        "logging-enabled": {"deploy"},
+    }
 
 
 def test_secret_inputs() -> None:
