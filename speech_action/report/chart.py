@@ -1,57 +1,124 @@
-"""The WER history of past benchmarks as a Mermaid `xychart-beta` (GitHub renders it)."""
+"""The WER history as a Mermaid `xychart-beta` (GitHub renders it in Markdown).
+
+The benchmark records are a line; this run's new model (train-and-gate) is a bar at the
+last position, where the line shows the benchmark measured in the same evaluation, so the
+two can be compared at a glance. xychart has no legend, so the title names both. A chart
+of one point draws no line (blank axes), so a chart needs two positions.
+
+Colours: GitHub renders Mermaid in its light or dark theme; the default line colour all
+but disappears on white. The init directive sets the xychart theme variables (Mermaid
+docs, "XY Chart" > "Chart Theme Variables") to colours with contrast on both backgrounds
+(GitHub's accent blue, an orange, and a mid grey for the text), on a transparent
+background.
+"""
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
 
-from speech_action.report.model import HistoryPoint
+from speech_action.report.figures import fixed
+from speech_action.report.model import HistoryPoint, Mode, Report
 
-__all__ = ["HISTORY_POINTS", "history_chart"]
+__all__ = ["HISTORY_POINTS", "RunPoint", "candidate_point", "history_chart"]
 
 HISTORY_POINTS = 20
 # Labels go inside double quotes in Mermaid; keep a conservative character set.
 _UNSAFE_LABEL = re.compile(r"[^A-Za-z0-9 ._:/-]")
+LINE_COLOUR = "#2f81f7"
+BAR_COLOUR = "#e16f24"
+TEXT_COLOUR = "#7d8590"
+_THEME = {
+    "xyChart": {
+        "backgroundColor": "transparent",
+        # One colour per plot, in the order the plots are declared: the bar, then the line.
+        "plotColorPalette": f"{BAR_COLOUR}, {LINE_COLOUR}",
+        **{f"{part}Color": TEXT_COLOUR for part in (
+            "title", "xAxisLabel", "xAxisTitle", "xAxisTick", "xAxisLine",
+            "yAxisLabel", "yAxisTitle", "yAxisTick", "yAxisLine")},
+    }
+}
+INIT = "%%{init: " + json.dumps({"themeVariables": _THEME}) + "}%%"
 
 
-def history_chart(history: Sequence[HistoryPoint], *, limit: int = HISTORY_POINTS) -> str | None:
-    """A fenced Mermaid block of the last `limit` points, oldest first; None if empty.
+@dataclass(frozen=True)
+class RunPoint:
+    """This run's new model and the benchmark WER measured in the same evaluation."""
 
-    x labels are `MM-DD sha7` so two benchmarks on one day stay apart.
-    """
-    points = sorted(history, key=lambda p: p.time)[-limit:]
-    if not points:
+    time: datetime
+    commit: str
+    wer_percent: float
+    benchmark_wer_percent: float
+
+
+def candidate_point(report: Report) -> RunPoint | None:
+    if report.mode is not Mode.TRAIN_AND_GATE:
         return None
-    labels = ", ".join(f'"{label}"' for label in _unique([_label(p) for p in points]))
-    values = ", ".join(f"{p.wer_percent:.2f}" for p in points)
-    top = _axis_top(max(p.wer_percent for p in points))
-    return "\n".join(
-        [
-            "```mermaid",
-            "xychart-beta",
-            '    title "Benchmark WER (%)"',
-            f"    x-axis [{labels}]",
-            f'    y-axis "WER (%)" 0 --> {top:g}',
-            f"    line [{values}]",
-            "```",
-        ]
-    )
+    if report.candidate_service is None or report.benchmark_service is None:
+        return None
+    return RunPoint(report.generated_at, report.commit[:7],
+                    report.candidate_service.wer_percent, report.benchmark_service.wer_percent)
 
 
-def _unique(labels: Sequence[str]) -> list[str]:
-    """Two benchmarks of one commit on one day would share a label; number the repeats."""
+def history_chart(history: Sequence[HistoryPoint], *, candidate: RunPoint | None = None,
+                  limit: int = HISTORY_POINTS) -> str | None:
+    """A fenced Mermaid block of the last `limit` positions, oldest first; None with fewer
+    than two. x labels are `MM-DD sha7`, with the time only where two would be the same."""
+    room = limit - 1 if candidate else limit
+    points = sorted(history, key=lambda p: p.time)[-room:] if room > 0 else []
+    stamps = [(p.time, p.commit) for p in points]
+    line = [p.wer_percent for p in points]
+    if candidate is not None:
+        stamps.append((candidate.time, candidate.commit))
+        line.append(candidate.benchmark_wer_percent)
+    if len(stamps) < 2:
+        return None
+    labels = ", ".join(f'"{label}"' for label in labels_for(stamps))
+    plots = [f"    line [{_values(line)}]"]
+    title = "Benchmark WER (%)"
+    highest = max(line)
+    if candidate is not None:
+        bar = [0.0] * (len(line) - 1) + [candidate.wer_percent]
+        plots.insert(0, f"    bar [{_values(bar)}]")
+        title = "Benchmark WER (line) and this run's new model (bar), %"
+        highest = max(highest, candidate.wer_percent)
+    return "\n".join([
+        "```mermaid", INIT, "xychart-beta", f'    title "{title}"', f"    x-axis [{labels}]",
+        f'    y-axis "WER (%)" 0 --> {_axis_top(highest):g}', *plots, "```",
+    ])
+
+
+def _values(values: Sequence[float]) -> str:
+    return ", ".join(fixed(v) for v in values)
+
+
+def labels_for(stamps: Sequence[tuple[datetime, str]]) -> list[str]:
+    """Short labels, unique: the date and short SHA; where two share that, the time is
+    added (minutes, then seconds); a repeat even then gets its ordinal."""
+    formats = ("%m-%d", "%m-%d %H:%M", "%m-%d %H:%M:%S")
+    labels = [_label(time, commit, formats[0]) for time, commit in stamps]
+    for fmt in formats[1:]:
+        repeated = _repeated(labels)
+        labels = [_label(t, c, fmt) if label in repeated else label
+                  for (t, c), label in zip(stamps, labels, strict=True)]
     seen: dict[str, int] = {}
     unique = []
     for label in labels:
         seen[label] = seen.get(label, 0) + 1
-        unique.append(label if seen[label] == 1 else f"{label} {seen[label]}")
+        unique.append(label if seen[label] == 1 else f"{label} #{seen[label]}")
     return unique
 
 
-def _label(point: HistoryPoint) -> str:
-    text = f"{point.time:%m-%d} {point.commit[:7]}".strip()
-    return _UNSAFE_LABEL.sub("_", text)
+def _repeated(labels: Sequence[str]) -> set[str]:
+    return {label for label in labels if labels.count(label) > 1}
+
+
+def _label(time: datetime, commit: str, fmt: str) -> str:
+    return _UNSAFE_LABEL.sub("_", f"{time:{fmt}} {commit[:7]}".strip())
 
 
 def _axis_top(highest: float) -> float:

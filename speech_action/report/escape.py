@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 __all__ = [
     "code_block",
+    "code_span",
     "escape_cell",
     "escape_html",
     "escape_markdown",
@@ -88,3 +89,11 @@ def safe_url(url: str) -> str | None:
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return None
     return quote(url.strip(), safe=":/?&=%#+,;@!$*'~-._")
+
+
+def code_span(text: str) -> str:
+    """`text` as an inline code span it cannot close (an id, a hash, a file name)."""
+    shown = one_line(text)
+    ticks = "`" * (_longest_backtick_run(shown) + 1)
+    pad = " " if shown.startswith("`") or shown.endswith("`") else ""
+    return f"{ticks}{pad}{shown}{pad}{ticks}"

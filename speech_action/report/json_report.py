@@ -2,7 +2,8 @@
 
 Top-level keys are the `Report` fields (so `from_json` reads a report back), plus
 `schema_version` and the derived parts: `recomputed` scores, `changed_most` with
-alignments, `confusions`, `utterance_scores` (one per utterance, same order as
+alignments (got worse first, then got better), `utterance_counts` (better / worse /
+unchanged), `confusions`, `utterance_scores` (one per utterance, same order as
 `utterances`) and `derived_warnings` (WER discrepancies, expiry; the report's own
 are in `warnings`).
 """
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 
 from speech_action.errors import SpeechActionError
 from speech_action.report.analysis import analyze
+from speech_action.report.changes import changes
 from speech_action.report.model import Report
 from speech_action.scoring import Comparison, CorpusScore, ModelResult, render_alignment
 
@@ -48,6 +50,10 @@ def to_json(report: Report, *, now: datetime | None = None) -> dict[str, Any]:
         "candidate": _score(comparison.candidate.score),
     }
     data["changed_most"] = _changed_most(comparison)
+    if not comparison.same_hypotheses:
+        found = changes(comparison)
+        data["utterance_counts"] = {"better": len(found.better), "worse": len(found.worse),
+                                    "unchanged": found.unchanged}
     data["confusions"] = {
         "benchmark": _confusions(comparison.benchmark),
         "candidate": _confusions(comparison.candidate),
@@ -89,11 +95,13 @@ def _score(score: CorpusScore) -> dict[str, Any]:
 
 
 def _changed_most(comparison: Comparison) -> list[dict[str, Any]]:
-    ranked = (
-        comparison.most_errors(CHANGED_MOST)
-        if comparison.same_hypotheses
-        else comparison.changed_most(CHANGED_MOST)
-    )
+    """Regressions first (most added errors first), then improvements: the order the
+    summary shows them in."""
+    if comparison.same_hypotheses:
+        ranked = comparison.most_errors(CHANGED_MOST)
+    else:
+        found = changes(comparison)
+        ranked = (found.worse + found.better)[:CHANGED_MOST]
     return [
         {
             "audio": c.audio,

@@ -15,7 +15,9 @@ from datetime import datetime
 from speech_action.github.limits import COMMENT_MAX_CHARS, STEP_SUMMARY_MAX_BYTES
 from speech_action.report import sections
 from speech_action.report.analysis import Analysis, analyze
-from speech_action.report.chart import history_chart
+from speech_action.report.changes import Limits, utterances_section
+from speech_action.report.chart import candidate_point, history_chart
+from speech_action.report.deployment import deploy_table, entities
 from speech_action.report.model import Report
 
 __all__ = [
@@ -38,7 +40,9 @@ COMMENT_LIMIT_BYTES = COMMENT_MAX_CHARS - 1024
 class _Layout:
     compact: bool
     limit_bytes: int
-    max_utterances: int
+    max_worse: int
+    """Utterances that got worse: shown before the better ones, with their own cap."""
+    max_better: int
     max_confusions: int
     max_block_bytes: int
     history_points: int
@@ -51,16 +55,20 @@ def render_summary(
     *,
     now: datetime | None = None,
     max_utterances: int = 25,
+    max_regressions: int = 25,
     limit_bytes: int = SUMMARY_LIMIT_BYTES,
 ) -> str:
     """The job summary (`$GITHUB_STEP_SUMMARY`) in GitHub Markdown, under `limit_bytes`.
 
-    `now` (for expiry warnings) defaults to `report.generated_at`.
+    `now` (for expiry warnings) defaults to `report.generated_at`. Up to `max_regressions`
+    utterances that got worse are shown, then up to `max_utterances` that got better (or,
+    in benchmark-test, with the most errors).
     """
     layout = _Layout(
         compact=False,
         limit_bytes=limit_bytes,
-        max_utterances=max_utterances,
+        max_worse=max_regressions,
+        max_better=max_utterances,
         max_confusions=15,
         max_block_bytes=24_000,
         history_points=30,
@@ -74,6 +82,7 @@ def render_pr_comment(
     *,
     now: datetime | None = None,
     max_utterances: int = 5,
+    max_regressions: int = 10,
     limit_bytes: int = COMMENT_LIMIT_BYTES,
 ) -> str:
     """The PR comment: the summary's content, more compact, starting with
@@ -81,7 +90,8 @@ def render_pr_comment(
     layout = _Layout(
         compact=True,
         limit_bytes=limit_bytes - len(COMMENT_MARKER) - 1,
-        max_utterances=max_utterances,
+        max_worse=max_regressions,
+        max_better=max_utterances,
         max_confusions=8,
         max_block_bytes=4_000,
         history_points=12,
@@ -94,18 +104,20 @@ def _render(report: Report, analysis: Analysis, layout: _Layout) -> str:
     head = sections.join(
         [
             sections.title(report),
-            sections.headline(report),
+            sections.first_line(report),
             sections.warnings(report, analysis),
+            deploy_table(report.deployment) if report.deployment else None,
             sections.scores_table(report, analysis),
             sections.significance(report),
         ]
     )
-    chart = history_chart(report.history, limit=layout.history_points)
+    chart = history_chart(report.history, candidate=candidate_point(report),
+                          limit=layout.history_points)
     tail = sections.join(
         [
             sections.confusions(report, analysis, layout.max_confusions),
             f"### WER history\n\n{chart}" if chart else None,
-            sections.links(report, compact=layout.compact),
+            entities(report, compact=layout.compact),
             sections.footer(report),
         ]
     )
@@ -119,29 +131,12 @@ _NOTE_RESERVE = 512
 
 def _utterances(report: Report, analysis: Analysis, layout: _Layout, budget: int) -> str | None:
     comparison = analysis.comparison
-    if comparison is None or layout.max_utterances <= 0:
+    if comparison is None:
         return None
-    ranked, total = sections.ranked_utterances(comparison, layout.max_utterances)
-    if not ranked:
-        return None
-    blocks: list[str] = []
-    used = 0
-    for change in ranked:
-        block = sections.utterance_block(
-            report, comparison, change, max_bytes=layout.max_block_bytes, context=layout.context
-        )
-        used += _size(block) + 2
-        if used > budget:
-            break
-        blocks.append(block)
-    heading = sections.utterances_heading(report, comparison, len(blocks), total)
-    note = None
-    if len(blocks) < len(ranked):
-        note = (
-            f"*{len(ranked) - len(blocks)} more utterance(s) left out to keep this under "
-            f"GitHub's size limit; the JSON report (`report` output) has every utterance.*"
-        )
-    return sections.join([heading, *blocks, note])
+    limits = Limits(max_worse=layout.max_worse, max_better=layout.max_better,
+                    max_block_bytes=layout.max_block_bytes, context=layout.context,
+                    budget=budget)
+    return utterances_section(report, comparison, limits)
 
 
 def _clip(text: str, limit_bytes: int) -> str:

@@ -8,12 +8,15 @@ and are converted once, in `speech_action.modes.scores`.
 
 from __future__ import annotations
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validator
 
+from speech_action.report.figures import clean_percent
 from speech_action.run_mode import Mode
 from speech_action.scoring import NORMALIZER_NAME, GateDecision, Significance, Utterance
 
 __all__ = [
+    "DeployedModel",
+    "EndpointChange",
     "Expiry",
     "HistoryPoint",
     "Mode",
@@ -21,6 +24,10 @@ __all__ = [
     "Report",
     "ServiceScore",
 ]
+
+
+def _clean_optional(value: float | None) -> float | None:
+    return None if value is None else clean_percent(value)
 
 
 class _Frozen(BaseModel):
@@ -47,6 +54,11 @@ class ServiceScore(_Frozen):
     deletions: int | None = Field(default=None, ge=0)
     insertions: int | None = Field(default=None, ge=0)
 
+    # `fraction * 100` leaves binary noise (64.08840000000001); every copy of a score
+    # (records, JSON report) keeps the clean value (see `report.figures`).
+    _clean = field_validator("wer_percent", "sentence_error_rate_percent")(
+        _clean_optional)
+
 
 class Expiry(_Frozen):
     """A date after which something stops working, e.g. a model's transcription date
@@ -65,6 +77,36 @@ class HistoryPoint(_Frozen):
     commit: str
     wer_percent: float = Field(ge=0, allow_inf_nan=False)
     model: str = ""
+
+    _clean = field_validator("wer_percent")(clean_percent)
+
+
+class DeployedModel(_Frozen):
+    """A model in the deploy table: what it scored, on which test data, and which run
+    trained it (unknown for a model speech-action did not train, e.g. a base model)."""
+
+    name: str
+    id: str = ""
+    wer_percent: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    test_data_hash: str = ""
+    trained_at: AwareDatetime | None = None
+    trained_commit: str = ""
+
+    _clean = field_validator("wer_percent")(_clean_optional)
+
+
+class EndpointChange(_Frozen):
+    """What deploy changed: the model the benchmark named before (None on a first deploy)
+    and the one now served, on which endpoint; `benchmark_wer_percent` is the WER the new
+    model was gated against, measured in the same evaluation."""
+
+    previous: DeployedModel | None = None
+    deployed: DeployedModel
+    benchmark_wer_percent: float | None = Field(default=None, ge=0, allow_inf_nan=False)
+    endpoint_name: str
+    endpoint_id: str
+
+    _clean = field_validator("benchmark_wer_percent")(_clean_optional)
 
 
 class Report(_Frozen):
@@ -89,6 +131,8 @@ class Report(_Frozen):
     run_url: str | None = None
     normalizer: str = NORMALIZER_NAME
     warnings: tuple[str, ...] = ()
+    deployment: EndpointChange | None = None
+    """deploy only: the previous and the new model, and the endpoint."""
     notes: tuple[str, ...] = ()
     """Decisions explained: which candidate deploy chose and why, when the endpoint changed."""
     generated_at: AwareDatetime

@@ -5,20 +5,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from speech_action.report.analysis import Analysis
-from speech_action.report.escape import (
-    escape_cell,
-    escape_html,
-    escape_markdown,
-    one_line,
-    safe_url,
-)
+from speech_action.report.escape import escape_cell, escape_markdown, safe_url
+from speech_action.report.figures import fixed
 from speech_action.report.model import Mode, ModelInfo, Report, ServiceScore
-from speech_action.scoring import (
-    Comparison,
-    CorpusScore,
-    UtteranceChange,
-    render_alignment,
-)
+from speech_action.report.verdict import verdict
+from speech_action.scoring import CorpusScore
 from speech_action.scoring.alignment import confusion_counts
 
 NONE = "\u2014"  # em dash for an unknown value
@@ -28,28 +19,10 @@ def title(report: Report) -> str:
     return f"## Custom Speech {report.mode.value} ({escape_markdown(report.locale)})"
 
 
-def headline(report: Report) -> str:
-    """The WERs, the delta and the decision with the rule that made it."""
-    bench, new = report.benchmark_service, report.candidate_service
-    name = escape_markdown(report.model_under_test.name)
-    if report.mode is Mode.DEPLOY:
-        wer = f": recorded WER **{_pct(new or bench)}**" if (new or bench) else ""
-        return "\n\n".join([f"Deployed model **{name}**{wer}.",
-                             *(escape_markdown(note) for note in report.notes)])
-    if report.candidate_model is None or new is None:
-        return (
-            f"Benchmark model **{name}**: WER **{_pct(bench)}**. "
-            "This is now the benchmark that new models must beat."
-        )
-    delta = (bench.wer_percent - new.wer_percent) if bench else None
-    lines = [
-        f"**Benchmark WER {_pct(bench)} \u2192 new WER {_pct(new)}**, "
-        f"delta **{_points(delta)}** (positive is better)."
-    ]
-    if report.gate is not None:
-        verdict = "\u2705 **Improved**" if report.gate.improved else "\u274c **Not improved**"
-        lines.append(f"{verdict}: {escape_markdown(report.gate.reason)}.")
-    return "\n\n".join(lines)
+def first_line(report: Report) -> str:
+    """The verdict line, then (deploy) the notes explaining the choice of model."""
+    notes = (escape_markdown(note) for note in report.notes)
+    return "\n\n".join([verdict(report).markdown(), *notes])
 
 
 def warnings(report: Report, analysis: Analysis) -> str | None:
@@ -82,8 +55,7 @@ def scores_table(report: Report, analysis: Analysis) -> str | None:
             )
         )
     rows = [
-        ("WER (service)", [_pct(service) for _, service, _ in columns]),
-        ("WER (recomputed)", [_ratio(ours.wer if ours else None) for *_, ours in columns]),
+        *_wer_rows(columns),
         *(
             (label, [_count(service, ours, field) for _, service, ours in columns])
             for label, field in _COUNT_ROWS
@@ -95,8 +67,25 @@ def scores_table(report: Report, analysis: Analysis) -> str | None:
     ]
     header = "| | " + " | ".join(title for title, *_ in columns) + " |"
     rule = "|---|" + "---:|" * len(columns)
-    body = [f"| {label} | " + " | ".join(cells) + " |" for label, cells in rows]
+    # A row of dashes says nothing (no per-utterance results, no service counts).
+    body = [f"| {label} | " + " | ".join(cells) + " |" for label, cells in rows
+            if any(cell != NONE for cell in cells)]
     return "\n".join(["### Scores", "", header, rule, *body])
+
+
+def _wer_rows(
+    columns: list[tuple[str, ServiceScore | None, CorpusScore | None]],
+) -> list[tuple[str, list[str]]]:
+    """One WER row when the service's and the recomputed WER agree to the shown precision
+    (or nothing was recomputed); both, the recomputed one flagged, when they differ."""
+    service = [_pct(score) for _, score, _ in columns]
+    if all(ours is None for *_, ours in columns):
+        return [("WER", service)]
+    ours = [_ratio(score.wer if score else None) for *_, score in columns]
+    if ours == service:
+        return [("WER", service)]
+    return [("WER (service; the gate uses it)", service),
+            ("\u26a0\ufe0f WER (recomputed)", ours)]
 
 
 _COUNT_ROWS = (
@@ -119,75 +108,14 @@ def _count(service: ServiceScore | None, ours: CorpusScore | None, field: str) -
 
 
 def significance(report: Report) -> str | None:
+    """The interval behind the first line's "significant" (said there, not again)."""
     sig = report.significance
     if sig is None:
         return None
-    verdict = "significant" if sig.significant else "not significant"
     return (
-        f"**Significance**: {escape_markdown(sig.describe())}: **{verdict}** "
+        f"**Significance test**: {escape_markdown(sig.describe())} "
         f"({escape_markdown(sig.method)}, {sig.resamples:,} resamples, seed {sig.seed})."
     )
-
-
-def utterances_heading(report: Report, comparison: Comparison, shown: int, total: int) -> str:
-    if comparison.same_hypotheses:
-        return f"### Utterances with the most errors ({shown} of {total})"
-    return f"### Utterances that changed most ({shown} of {total} changed)"
-
-
-def ranked_utterances(comparison: Comparison, limit: int) -> tuple[list[UtteranceChange], int]:
-    """The utterances to show and how many qualify in all."""
-    if comparison.same_hypotheses:
-        ranked = comparison.most_errors(len(comparison.utterances))
-    else:
-        ranked = comparison.changed_most(len(comparison.utterances))
-    return ranked[:limit], len(ranked)
-
-
-def utterance_block(
-    report: Report,
-    comparison: Comparison,
-    change: UtteranceChange,
-    *,
-    max_bytes: int,
-    context: int,
-) -> str:
-    """One collapsed utterance: file, error counts, and each model's alignment."""
-    i = change.index
-    if comparison.same_hypotheses:
-        counts = f"{change.candidate_errors} error(s) in {change.reference_words} word(s)"
-        text = render_alignment(comparison.candidate.alignments[i], context=context)
-    else:
-        fewer = change.change
-        trend = f"{fewer} fewer" if fewer > 0 else f"{-fewer} more"
-        counts = f"{change.benchmark_errors} \u2192 {change.candidate_errors} errors ({trend})"
-        bench_name = report.benchmark_model.name
-        new_name = report.model_under_test.name
-        text = (
-            f"Benchmark ({bench_name}):\n"
-            f"{render_alignment(comparison.benchmark.alignments[i], context=context)}\n\n"
-            f"New model ({new_name}):\n"
-            f"{render_alignment(comparison.candidate.alignments[i], context=context)}"
-        )
-    # One line: a blank line would end the HTML block and let the rest be Markdown.
-    summary = f"<code>{escape_html(one_line(change.audio))}</code>: {counts}"
-    body = _clip_lines(escape_html(text), max_bytes)
-    return f"<details><summary>{summary}</summary>\n\n<pre>\n{body}\n</pre>\n\n</details>"
-
-
-def _clip_lines(text: str, max_bytes: int) -> str:
-    if len(text.encode()) <= max_bytes:
-        return text
-    lines, kept, used = text.split("\n"), [], 0
-    for line in lines:
-        used += len(line.encode()) + 1
-        if used > max_bytes:
-            break
-        kept.append(line)
-    if not kept:  # one enormous line: cut it at a character boundary
-        kept = [text.encode()[:max_bytes].decode(errors="ignore")]
-    left = len(lines) - len(kept)
-    return "\n".join([*kept, f"\u2026 cut here ({left} more line(s)); the JSON report has it all"])
 
 
 def confusions(report: Report, analysis: Analysis, limit: int) -> str | None:
@@ -219,19 +147,6 @@ def _phrase(reference: str, hypothesis: str) -> str:
     return f"{ref} | {escape_cell(hypothesis, empty='*(deleted)*')}"
 
 
-def links(report: Report, *, compact: bool) -> str | None:
-    items = []
-    for label, url in report.links.items():
-        safe = safe_url(url)
-        text = escape_markdown(label)
-        items.append(f"[{text}]({safe})" if safe else text)
-    if not items:
-        return None
-    if compact:
-        return "**Links**: " + " \u00b7 ".join(items)
-    return "### Links\n\n" + "\n".join(f"- {item}" for item in items)
-
-
 def footer(report: Report) -> str:
     parts = [f"Normalizer: {escape_markdown(report.normalizer)}"]
     if report.commit:
@@ -244,21 +159,16 @@ def footer(report: Report) -> str:
 
 
 def _column_title(role: str, model: ModelInfo) -> str:
-    name = escape_markdown(model.name)
-    url = safe_url(model.url) if model.url else None
-    return f"{role}: [{name}]({url})" if url else f"{role}: {name}"
+    # The model's REST URL needs a key, so the name stands alone (ids: "Service entities").
+    return f"{role}: {escape_markdown(model.name)}"
 
 
 def _pct(service: ServiceScore | None) -> str:
-    return NONE if service is None else f"{service.wer_percent:.2f} %"
+    return NONE if service is None else f"{fixed(service.wer_percent)} %"
 
 
 def _ratio(value: float | None) -> str:
-    return NONE if value is None else f"{value * 100:.2f} %"
-
-
-def _points(delta: float | None) -> str:
-    return NONE if delta is None else f"{delta:+.2f} points"
+    return NONE if value is None else f"{fixed(value * 100)} %"
 
 
 def join(parts: Sequence[str | None]) -> str:

@@ -20,9 +20,8 @@ def test_same_content_more_compact() -> None:
     comment = render_pr_comment(report)
     summary = render_summary(report)
     for part in (
-        "**Benchmark WER 52.17 % \u2192 new WER 17.39 %**",
-        "\u2705 **Improved**",
-        "| WER (service) | 52.17 % | 17.39 % |",
+        "\u2705 **Improved**: WER 52.17 % \u2192 17.39 %",
+        "| WER | 52.17 % | 17.39 % |",
         "### Utterances that changed most",
         "### Most frequent confusions",
         "xychart-beta",
@@ -30,7 +29,7 @@ def test_same_content_more_compact() -> None:
         "expires on 2026-12-03",
     ):
         assert part in comment, part
-    assert "**Links**: [Evaluation](https://eastus.example/evaluations/e-1" in comment
+    assert "**Service entities**: Evaluation `e-1` \u00b7 Test data `d-1`." in comment
     assert len(comment) < len(summary) + len(COMMENT_MARKER) + 1
 
 
