@@ -25,7 +25,7 @@ from speech_action.github.pr_comment import GitHubError, pr_number_from_event, u
 from speech_action.github.workflow import Workflow
 from speech_action.modes import ModeOutcome, RunInfo
 from speech_action.records.folder import write_atomically
-from speech_action.report import Report, render_pr_comment, render_summary, to_json
+from speech_action.report import Report, render_pr_comment, render_summary, to_json, verdict
 from speech_action.report.escape import code_block
 
 REPORTS_DIR = ".speech-reports"
@@ -70,6 +70,8 @@ class Published:
         for name, value in outcome.outputs.items():
             self.workflow.set_output(name, value)
         self.workflow.set_output("report", report_path)
+        # The verdict on the run's page, without opening the summary.
+        self.workflow.notice(verdict(report).text(), title=f"speech-action {mode}")
         markdown = self.workflow.redactor.redact(render_summary(report))
         self.summary.add(markdown)
         if self.workflow.context.summary_path is None:

@@ -157,3 +157,22 @@ def test_stderr_of_the_action_is_redacted_and_inert() -> None:
     assert secret not in shown
     assert not any(line.startswith("::") for line in shown.splitlines())
     assert "##[" not in shown
+
+
+def test_the_verdict_line_is_a_notice_on_the_runs_page(tmp_path: Path) -> None:
+    from speech_action.report import verdict
+    from tests.report.builders import train_and_gate
+
+    workflow = _workflow(tmp_path, Redactor())
+    report = train_and_gate()
+    published = Published(workflow, SummaryBuffer(workflow), tmp_path, {})
+    outcome = ModeOutcome(outputs={"wer": "17.39"}, report=report)
+    run = RunInfo(commit_sha="0123456789abcdef", run_id="7")
+    assert published.outcome(outcome, run, "train-and-gate", comment=False,
+                             github_token=None) == 0
+    log = workflow.stdout.getvalue()  # type: ignore[attr-defined]
+    notices = [line for line in log.splitlines() if line.startswith("::notice ")]
+    # The toolkit's command escaping turns % into %25; the runner shows it as %.
+    message = verdict(report).text().replace("%", "%25")
+    assert notices == [f"::notice title=speech-action train-and-gate::{message}"]
+    assert message.startswith("Improved: WER 52.17 %25 \u2192 17.39 %25 (-34.78 points")

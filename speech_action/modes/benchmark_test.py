@@ -25,7 +25,7 @@ from speech_action.modes.entities import ensure_project
 from speech_action.modes.evaluate import evaluate
 from speech_action.modes.model_choice import resolve_benchmark_model
 from speech_action.records import BenchmarkRecord, RunResult
-from speech_action.report import Mode, Report
+from speech_action.report import Mode, Report, WerChange
 from speech_action.scoring import NORMALIZER_NAME
 
 
@@ -72,8 +72,7 @@ def run(ctx: ModeContext) -> ModeOutcome:
         warnings=warnings, generated_at=ctx.now(),
     )
     outputs = {
-        "wer": percent(wer), "benchmark-wer": percent(wer), "wer-delta": percent(0.0),
-        "improved": "false", "model": model.self_url, "model-id": model.id,
-        "evaluation": outcome.evaluation.self_url,
+        **WerChange(wer, wer).outputs(), "improved": "false", "model": model.self_url,
+        "model-id": model.id, "evaluation": outcome.evaluation.self_url,
     }
     return ModeOutcome(outputs=outputs, report=report)

@@ -10,7 +10,7 @@ from speech_action.modes.context import ModeContext
 from speech_action.modes.model_choice import transcription_date
 from speech_action.modes.service import AnyModel
 from speech_action.records import ModelRef, WerCounts
-from speech_action.report import Expiry, HistoryPoint, ModelInfo, ServiceScore
+from speech_action.report import Expiry, HistoryPoint, ModelInfo, ServiceScore, fixed
 
 
 def model_ref(model: AnyModel) -> ModelRef:
@@ -61,8 +61,9 @@ def history(ctx: ModeContext, limit: int = 20) -> tuple[HistoryPoint, ...]:
 
 
 def percent(value: float) -> str:
-    """A WER output: percent with two decimals (`6.50`)."""
-    return f"{value:.2f}"
+    """A WER as logs and outputs show it: two decimals (`6.50`), rounded the one way the
+    report rounds (`report.figures`)."""
+    return fixed(value)
 
 
 class Stamp(TypedDict):

@@ -11,7 +11,9 @@ endpoint and `benchmark.json` end up agreeing whichever deploy finishes last.
 
 from __future__ import annotations
 
-from datetime import timedelta
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import TypedDict
 
 from speech_action.client import CustomModel, Endpoint
 from speech_action.errors import ConfigError
@@ -40,8 +42,9 @@ from speech_action.records import (
     CandidateRecord,
     RecordConflictError,
     RunResult,
+    StoredCandidate,
 )
-from speech_action.report import Mode, Report
+from speech_action.report import DeployedModel, EndpointChange, Mode, Report, WerChange
 from speech_action.scoring import NORMALIZER_NAME
 
 EXPIRY_WARNING = timedelta(days=30)
@@ -52,7 +55,8 @@ RECORD_ATTEMPTS = 3
 
 def run(ctx: ModeContext) -> ModeOutcome:
     snapshot = ctx.store.read_benchmark()
-    model, candidate, notes = _model_to_deploy(ctx)
+    candidates = ctx.store.candidates(ctx.settings.locale)
+    model, candidate, notes = _model_to_deploy(ctx, candidates)
     warnings = _check_deployable(ctx, model)
     project = ensure_project(ctx)
     with ctx.log.group(f"Deploy {model.display_name}"):
@@ -67,19 +71,61 @@ def run(ctx: ModeContext) -> ModeOutcome:
         expiries=() if expiry is None else (expiry,), history=history(ctx),
         commit=ctx.run.commit_sha, run_url=ctx.run.run_url, warnings=tuple(warnings),
         notes=tuple(notes), generated_at=ctx.now(),
+        deployment=_endpoint_change(model, endpoint, candidate, snapshot, candidates),
     )
     return ModeOutcome(outputs=_outputs(ctx, model, endpoint, candidate), report=report)
 
 
+def _endpoint_change(model: CustomModel, endpoint: Endpoint,
+                     candidate: CandidateRecord | None, snapshot: BenchmarkSnapshot,
+                     candidates: Sequence[StoredCandidate]) -> EndpointChange:
+    """The deploy table: the benchmark this run read at its start, and the new model."""
+    previous = snapshot.record
+    return EndpointChange(
+        previous=None if previous is None else DeployedModel(
+            name=previous.model.name or previous.model.id, id=previous.model.id,
+            wer_percent=previous.wer_percent, test_data_hash=previous.test_data_hash,
+            **_trained(_newest_candidate(candidates, previous.model.id))),
+        deployed=DeployedModel(
+            name=model.display_name or model.id, id=model.id,
+            wer_percent=None if candidate is None else candidate.wer_percent,
+            test_data_hash="" if candidate is None else candidate.test_data_hash,
+            **_trained(candidate)),
+        benchmark_wer_percent=None if candidate is None else candidate.benchmark_wer_percent,
+        endpoint_name=endpoint.display_name or endpoint.id, endpoint_id=endpoint.id,
+    )
+
+
+class _Trained(TypedDict):
+    trained_at: datetime | None
+    trained_commit: str
+
+
+def _trained(candidate: CandidateRecord | None) -> _Trained:
+    """When and at which commit train-and-gate trained the model (unknown without a
+    candidate record: a base model, or a model named in the model input)."""
+    if candidate is None:
+        return _Trained(trained_at=None, trained_commit="")
+    return _Trained(trained_at=candidate.time, trained_commit=candidate.commit)
+
+
+def _newest_candidate(candidates: Sequence[StoredCandidate],
+                      model_id: str) -> CandidateRecord | None:
+    named = [c for c in candidates if c.record.model.id == model_id]
+    return max(named, key=lambda c: c.stored_at).record if named else None
+
+
 def _outputs(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
              candidate: CandidateRecord | None) -> dict[str, str]:
-    wer = None if candidate is None else candidate.wer_percent
-    benchmark_wer = None if candidate is None else candidate.benchmark_wer_percent
-    delta = None if wer is None or benchmark_wer is None else benchmark_wer - wer
+    # The candidate's recorded floats, rounded the way train-and-gate rounded them when it
+    # gated this model (report.figures), so both runs output the same strings.
+    figures = {"wer": "", "benchmark-wer": "", "wer-delta": ""}
+    if candidate is not None and candidate.benchmark_wer_percent is not None:
+        figures = WerChange(candidate.benchmark_wer_percent, candidate.wer_percent).outputs()
+    elif candidate is not None:
+        figures["wer"] = percent(candidate.wer_percent)
     return {
-        "wer": "" if wer is None else percent(wer),
-        "benchmark-wer": "" if benchmark_wer is None else percent(benchmark_wer),
-        "wer-delta": "" if delta is None else percent(delta), "improved": "false",
+        **figures, "improved": "false",
         "model": model.self_url, "model-id": model.id,
         "evaluation": _evaluation_url(ctx, candidate),
         "endpoint": endpoint.self_url, "endpoint-id": endpoint.id,
@@ -94,14 +140,13 @@ def _evaluation_url(ctx: ModeContext, candidate: CandidateRecord | None) -> str:
     return ctx.service.entity_url("evaluations", entity_id(candidate.evaluation_url))
 
 
-def _model_to_deploy(ctx: ModeContext) -> tuple[CustomModel, CandidateRecord | None, list[str]]:
+def _model_to_deploy(ctx: ModeContext, candidates: Sequence[StoredCandidate],
+                     ) -> tuple[CustomModel, CandidateRecord | None, list[str]]:
     """The model, its candidate record (None when train-and-gate did not record it), and
     the reason for the choice."""
-    candidates = ctx.store.candidates(ctx.settings.locale)
     if ctx.settings.model:
         wanted = ctx.settings.model
-        named = [c for c in candidates if c.record.model.id == entity_id(wanted)]
-        candidate = max(named, key=lambda c: c.stored_at).record if named else None
+        candidate = _newest_candidate(candidates, entity_id(wanted))
         note = f"Deployed the model named in the model input ({wanted})."
     else:
         choice = choose_candidate(candidates, ctx.run)

@@ -49,7 +49,7 @@ from speech_action.modes.model_choice import (
 from speech_action.modes.service import AnyModel
 from speech_action.modes.waiting import wait_for
 from speech_action.records import CandidateRecord, RunResult
-from speech_action.report import Mode, Report
+from speech_action.report import Mode, Report, WerChange, verdict
 from speech_action.scoring import NORMALIZER_NAME, GateDecision, GateScores, decide
 
 
@@ -88,7 +88,7 @@ def run(ctx: ModeContext) -> ModeOutcome:
                   significance=outcome.significance)
     ctx.log.info(f"WER {percent(outcome.benchmark.wer_percent)} % -> "
                  f"{percent(outcome.candidate.wer_percent)} %: "
-                 f"{'improved' if gate.improved else 'not improved'} ({gate.reason})")
+                 f"{'improved' if gate.improved else 'not improved'}")
     _record(ctx, model, base_model, benchmark, outcome, gate, test_hash, training_hashes)
     return _outcome(ctx, model, choice, outcome, gate, test_dataset.self_url)
 
@@ -174,14 +174,14 @@ def _outcome(
         run_url=ctx.run.run_url, generated_at=ctx.now(),
         warnings=(*outcome.warnings, *([choice.warning] if choice.warning else [])),
     )
-    delta = outcome.benchmark.wer_percent - outcome.candidate.wer_percent
+    # The same values the records keep, rounded once (report.figures): a later deploy of
+    # this model reads them back and outputs the same strings.
     outputs = {
-        "wer": percent(outcome.candidate.wer_percent),
-        "benchmark-wer": percent(outcome.benchmark.wer_percent), "wer-delta": percent(delta),
+        **WerChange(outcome.benchmark.wer_percent, outcome.candidate.wer_percent).outputs(),
         "improved": "true" if gate.improved else "false", "model": model.self_url,
         "model-id": model.id, "evaluation": outcome.evaluation.self_url,
     }
     failed = None
     if ctx.settings.fail_on_no_improvement and not gate.improved:
-        failed = f"the new model did not improve on the benchmark: {gate.reason}"
+        failed = f"the new model did not improve on the benchmark: {verdict(report).text()}"
     return ModeOutcome(outputs=outputs, report=report, failed_reason=failed)
