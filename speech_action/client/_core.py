@@ -38,7 +38,12 @@ from speech_action.client.errors import (
 from speech_action.client.models import Entity, EntityRef, Page
 from speech_action.client.polling import Poller, ProgressCallback
 from speech_action.client.retry import RETRYABLE_STATUS, RetryPolicy, parse_retry_after
-from speech_action.client.transport import ConnectionDropped, Transport, error_from_response
+from speech_action.client.transport import (
+    ConnectionDropped,
+    TokenProvider,
+    Transport,
+    error_from_response,
+)
 from speech_action.client.versions import DEFAULT_API_VERSION, get_version
 from speech_action.errors import ConfigError, RunBudgetExceededError
 
@@ -63,7 +68,11 @@ class ClientCore:
         clock: Callable[[], float] = time.monotonic,
         request_timeout_s: float = 60,
         time_left: Callable[[], float] | None = None,
+        token_provider: TokenProvider | None = None,
     ) -> None:
+        """`key` for key authentication; or `key=None` and `token_provider` (a callable that
+        returns a valid Microsoft Entra ID access token, `speech_action.auth`) to send
+        `Authorization: Bearer` instead, under the same origin rules (see transport)."""
         if not endpoint.startswith(("http://", "https://")):
             raise ConfigError(
                 f"speech endpoint {endpoint!r} is not an http(s) URL; give the resource's "
@@ -77,7 +86,7 @@ class ClientCore:
         self._clock = clock
         self._time_left = time_left  # seconds left of the run's budget; None: unbounded
         self._transport = Transport(session or requests.Session(), key, self.endpoint,
-                                    request_timeout_s)
+                                    request_timeout_s, token_provider)
 
     @property
     def has_projects(self) -> bool:

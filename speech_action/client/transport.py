@@ -1,7 +1,10 @@
 """One HTTP attempt and the parsing of error answers (no retry here: see retry/_core).
 
 Where the key goes (PRODUCT.md, "Authentication and trust": credentials go only where the
-workflow said):
+workflow said). The same rules hold for a Microsoft Entra ID access token: a client built with
+a token provider sends `Authorization: Bearer <token>` instead of the key header (Learn,
+"Microsoft Entra authentication with the Speech SDK"; the REST API takes the same header),
+and "the key" below means either credential:
 - only to the configured endpoint's origin: the same scheme, host and port (`is_service_url`);
   a link to any other origin (SAS URLs of result files in Blob storage) is fetched without it;
 - a Speech to text URL the service returns on another host form of a Cognitive Services
@@ -21,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
@@ -33,6 +37,9 @@ from speech_action.errors import ConfigError
 from speech_action.redaction import redact
 
 KEY_HEADER = "Ocp-Apim-Subscription-Key"
+BEARER_HEADER = "Authorization"
+# Returns a valid access token each time it is called (speech_action.auth.BearerTokenProvider).
+TokenProvider = Callable[[], str]
 REQUEST_ID_HEADER = "apim-request-id"
 _DROPPED = (requests.ConnectionError, requests.Timeout, requests.exceptions.ChunkedEncodingError)
 _DEFAULT_PORTS = {"https": 443, "http": 80}
@@ -130,9 +137,13 @@ class Transport:
     """Sends one request; adds the key only for the Speech endpoint's own origin."""
 
     def __init__(self, session: requests.Session, key: str | None, endpoint: str,
-                 timeout_s: float) -> None:
+                 timeout_s: float, token_provider: TokenProvider | None = None) -> None:
+        if key and token_provider is not None:
+            raise ConfigError("the Speech client takes a key or a token provider, not both: "
+                              "set speech-key or the Entra ID sign-in, not both")
         self._session = session
         self._key = key
+        self._token_provider = token_provider
         self._origin = origin(endpoint)
         self._timeout_s = timeout_s
         # Where returned Speech to text URLs of other host forms are rebuilt; None for a
@@ -141,12 +152,13 @@ class Transport:
         if self._origin and self._origin[0] == "https" and not is_loopback_host(self._origin[1]):
             parts = urlsplit(endpoint)
             self._base = (parts.scheme.lower(), parts.netloc, parts.path.rstrip("/"))
-        if key and self._origin and self._origin[0] == "http" and not is_loopback_host(
+        credential = "Speech key" if key else "access token" if token_provider else None
+        if credential and self._origin and self._origin[0] == "http" and not is_loopback_host(
                 self._origin[1]):
             raise ConfigError(
                 f"speech endpoint {redact_url(endpoint)} is plain http to a host that is not "
-                "loopback: the Speech key is sent over https only; use the resource's https:// "
-                "URL (http is allowed only for 127.0.0.1, ::1 and localhost)")
+                f"loopback: the {credential} is sent over https only; use the resource's "
+                "https:// URL (http is allowed only for 127.0.0.1, ::1 and localhost)")
 
     def route(self, url: str) -> str:
         """Where a request for `url` goes: `url` itself, or, for a Speech to text URL on
@@ -177,14 +189,23 @@ class Transport:
         port), as given or rebuilt by `route`: the only requests that carry the key."""
         return self._origin is not None and origin(self.route(url)) == self._origin
 
+    def _credential_headers(self, headers: dict[str, str]) -> bool:
+        """Add the key or a (valid, fresh) access token to `headers`; whether one was added."""
+        if self._key:
+            headers[KEY_HEADER] = self._key
+            return True
+        if self._token_provider is not None:
+            headers[BEARER_HEADER] = f"Bearer {self._token_provider()}"
+            return True
+        return False
+
     def send(self, method: str, url: str, *, json_body: Any = None, data: bytes | None = None,
              content_type: str | None = None) -> requests.Response:
         headers = {"Accept": "application/json"}
         url = self.route(url)
-        # Links to other origins (SAS URLs of result files in blob storage) never see the key.
-        key = self._key if self.is_service_url(url) else None
-        if key:
-            headers[KEY_HEADER] = key
+        # Links to other origins (SAS URLs of result files in blob storage) never see the key,
+        # nor an access token: the provider is not even asked for one.
+        key = self._credential_headers(headers) if self.is_service_url(url) else False
         body = data
         if json_body is not None:
             body = json.dumps(json_body).encode("utf-8")
@@ -211,7 +232,7 @@ class Transport:
                 "fresh links", status=0, url=url) from None
         if 300 <= response.status_code < 400:
             if key:
-                raise _redirect_refused(method, url, response)
+                raise _redirect_refused(method, url, response, bearer=self._key is None)
             raise SpeechServiceError(
                 f"{method} {redact_url(url)} answered HTTP {response.status_code} without a "
                 "redirect that could be followed; re-run to get fresh links",
@@ -225,15 +246,17 @@ def _shown(target: Origin) -> str:
     return f"{scheme}://{host}" + ("" if _DEFAULT_PORTS[scheme] == port else f":{port}")
 
 
-def _redirect_refused(method: str, url: str, response: requests.Response) -> RedirectRefusedError:
+def _redirect_refused(method: str, url: str, response: requests.Response, *,
+                      bearer: bool = False) -> RedirectRefusedError:
     """The error of a 3xx to a keyed request: status and the target's host, never the key,
     the target's path or query (a redirect may carry a token of its own)."""
     location = response.headers.get("Location", "")
     target = origin(urljoin(url, location)) if location else None
     where = _shown(target) if target else "an unusable Location"
+    credential = "the access token" if bearer else "the Speech key"
     return RedirectRefusedError(
         f"{method} {redact_url(url)} answered HTTP {response.status_code}, a redirect to "
-        f"{where}: refused, because the Speech key is never sent along a redirect. Set "
+        f"{where}: refused, because {credential} is never sent along a redirect. Set "
         "`speech-endpoint` (in the workflow) to the resource's own https:// endpoint; if the "
         "redirect comes from a proxy or a wrong URL, fix the endpoint.",
         status=response.status_code, url=url,
@@ -250,16 +273,32 @@ def parse_error_body(response: requests.Response) -> tuple[str | None, str | Non
     if not isinstance(payload, dict):
         return None, _excerpt(response, str(payload))
     try:
-        return ErrorBody.model_validate(payload).code_and_message()
+        code, message = ErrorBody.model_validate(payload).code_and_message()
     except ValidationError:
         return None, _excerpt(response, json.dumps(payload))
+    # A service that echoes the request's credential must not put it into our error text.
+    also = sent_credentials(response)
+    return code, (redact(message, also=also) if message and also else message)
 
 
 def _excerpt(response: requests.Response, text: str, limit: int = 300) -> str:
     """The first `limit` characters of `text` with the request's own key and every
     registered secret (in all their encoded forms) redacted first."""
-    sent_key = response.request.headers.get(KEY_HEADER) if response.request else None
-    return redact(text, also=[str(sent_key)] if sent_key else [])[:limit]
+    return redact(text, also=sent_credentials(response))[:limit]
+
+
+def sent_credentials(response: requests.Response) -> list[str]:
+    """The key or the access token the request carried (to redact from what came back)."""
+    headers = response.request.headers if response.request else {}
+    sent = [str(headers.get(KEY_HEADER) or ""), _bearer_token(response) or ""]
+    return [value for value in sent if value]
+
+
+def _bearer_token(response: requests.Response) -> str | None:
+    """The access token of the request's `Authorization: Bearer` header, if it had one."""
+    value = str(response.request.headers.get(BEARER_HEADER) or "") if response.request else ""
+    scheme, _, token = value.partition(" ")
+    return (token.strip() or None) if scheme.lower() == "bearer" else None
 
 
 def error_from_response(method: str, response: requests.Response, *,
@@ -281,6 +320,9 @@ def error_from_response(method: str, response: requests.Response, *,
     if status in (401, 403):
         refused = f"{where} was refused with HTTP {status} ({said}){trace}"
         raw_url = (response.request.url if response.request else None) or response.url
+        if service and _bearer_token(response):
+            advice = _token_refused(status, raw_url)
+            return AuthenticationError(f"{refused}. {advice}", **kwargs)
         if service:
             return AuthenticationError(f"{refused}. {_key_refused(status)}", **kwargs)
         return SpeechServiceError(f"{refused}. {_link_refused(raw_url)}", **kwargs)
@@ -299,6 +341,31 @@ def _key_refused(status: int) -> str:
             "belong to another resource or region (check speech-key against speech-region / "
             "speech-endpoint), or the resource does not allow it (its networking rules, its "
             "pricing tier, or the role of the identity); the service message above says which.")
+
+
+def _token_refused(status: int, url: str) -> str:
+    """Advice for a 401/403 to a request that carried a Microsoft Entra ID access token.
+
+    Learn, "Role-based access control for Speech resources": "Cognitive Services Speech
+    Contributor" allows creating and editing Custom Speech datasets, models, evaluations and
+    endpoints, without access to the keys; Entra ID tokens work only on a resource's custom
+    subdomain ("Microsoft Entra authentication with the Speech SDK"); new role assignments
+    can take a few minutes to apply (Learn, "Troubleshoot Azure RBAC").
+    """
+    try:
+        host = urlsplit(url).hostname or "the Speech resource"
+    except ValueError:
+        host = "the Speech resource"
+    if status == 401:
+        return (f"The Microsoft Entra ID access token was not accepted by {host}: the endpoint "
+                "must be the resource's custom subdomain (https://<name>.cognitiveservices."
+                "azure.com; regional endpoints take keys only), the token must be for "
+                "https://cognitiveservices.azure.com/.default and from the resource's tenant "
+                "(check azure-tenant-id).")
+    return ("The signed-in identity (azure-client-id) lacks a role on the Speech resource "
+            f"{host}: assign it \"Cognitive Services Speech Contributor\" on that resource "
+            "(Learn, \"Role-based access control for Speech resources\"; a new assignment can "
+            "take a few minutes to apply), or check the resource's networking rules.")
 
 
 def _link_refused(url: str) -> str:
