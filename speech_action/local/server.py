@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from speech_action.local.api import ApiError, ApiRequest, ApiResponse, LocalServiceError
+from speech_action.local.bearer import BearerPolicy
 from speech_action.local.blob_access import DEFAULT_SAS_MINUTES, BlobAccess, load_key
 from speech_action.local.catalog import DEFAULT_BASE_MODELS, BaseModelSpec, Catalog
 from speech_action.local.evaluation import evaluation_work
@@ -97,7 +98,8 @@ class _App:
 
     def __init__(self, store: Store, api: LocalApi, faults: FaultPlan | None,
                  observer: Callable[[ObservedExchange], None] | None,
-                 expected_key: str | None, files: BlobAccess) -> None:
+                 expected_key: str | None, files: BlobAccess,
+                 bearer: BearerPolicy | None = None) -> None:
         self.store = store
         self.api = api
         self.files = files
@@ -105,6 +107,7 @@ class _App:
         self.faults = FaultCounter(faults)
         self.observer = observer
         self.expected_key = expected_key
+        self.bearer = bearer
         self.stats = ServiceStats()
         self.base_url = ""
 
@@ -121,14 +124,20 @@ class _App:
         parts = urlsplit(target)
         query = dict(parse_qsl(parts.query, keep_blank_values=True))
         if parts.path.startswith("/_local/files/") and method == "GET":
-            refusal = self.files.check(parts.path, query, authorization, self.api.now())
+            # A Speech access token is no storage credential (Blob wants its own audience).
+            storage_auth = None if self._is_speech_token(authorization) else authorization
+            refusal = self.files.check(parts.path, query, storage_auth, self.api.now())
             if refusal is not None:  # Blob's own shape: XML and x-ms-error-code
                 xml = (f'<?xml version="1.0" encoding="utf-8"?><Error><Code>{refusal.code}'
                        f"</Code><Message>{refusal.message}</Message></Error>")
                 return ApiResponse(refusal.status, raw=xml.encode(),
                                    headers={"x-ms-error-code": refusal.code})
             return self.download(parts.path)
-        if self.expected_key is not None and key != self.expected_key:
+        if self.bearer is not None:
+            denied = self.bearer.check(authorization)
+            if denied is not None:
+                return ApiResponse(denied.status, denied.body())
+        elif self.expected_key is not None and key != self.expected_key:
             return ApiResponse(401, {"error": {"code": "401", "message": ACCESS_DENIED}})
         if not parts.path.startswith("/speechtotext/"):
             return _error(404, "NotFound", f"No resource at {parts.path} on this local service.")
@@ -146,6 +155,9 @@ class _App:
             return self.api.handle(request)
         except ApiError as exc:
             return ApiResponse(exc.status, exc.body(), headers=exc.headers)
+
+    def _is_speech_token(self, authorization: str | None) -> bool:
+        return self.bearer is not None and self.bearer.claims(authorization) is not None
 
     def download(self, path: str) -> ApiResponse:
         pieces = path.split("/")[3:]  # ["", "_local", "files", collection, id, file]
@@ -320,10 +332,13 @@ def start_local_service(
     job_delay_s: float = 0.0, retry_after_s: int = 1, expected_key: str | None = None,
     now: Callable[[], datetime] = lambda: datetime.now(UTC), byos: bool = False,
     base_models: Sequence[BaseModelSpec] = DEFAULT_BASE_MODELS,
+    bearer: BearerPolicy | None = None,
 ) -> LocalService:
     """`byos`: the resource has bring-your-own-storage: file URLs carry no SAS token (and
     need storage credentials), endpoints may enable content logging. `base_models`: the
-    base model catalog (default: the two stock entries)."""
+    base model catalog (default: the two stock entries). `bearer`: the resource takes
+    Microsoft Entra ID access tokens only (`local.bearer.BearerPolicy`: audience, expiry,
+    optionally signature and permitted principals); `expected_key` is then ignored."""
     engine = recognizer if recognizer is not None else default_recognizer()
     store = Store(Path(data_dir))
     works = {"datasets": dataset_work, "models": model_work, "evaluations": evaluation_work,
@@ -332,7 +347,7 @@ def start_local_service(
                      job_delay_s=job_delay_s)
     api = LocalApi(store, jobs, now, retry_after_s, catalog=Catalog(base_models), byos=byos)
     files = BlobAccess(load_key(Path(data_dir)), byos=byos)
-    app = _App(store, api, faults, request_observer, expected_key, files)
+    app = _App(store, api, faults, request_observer, expected_key, files, bearer)
     try:
         server = _Server(port, app)
     except OSError as exc:
