@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -28,7 +29,7 @@ import pytest
 from speech_action.records import BenchmarkSnapshot, FolderStore
 from speech_action.records.models import BENCHMARK_NAME, InvalidRecordError, history_name
 from speech_action.report import COMMENT_MARKER, HistoryPoint
-from speech_action.report.chart import history_chart
+from speech_action.report.chart import RunPoint, history_chart
 from tests.e2e.conftest import SPEECH_KEY, RecordingService
 from tests.e2e.conftest import workspace as workspace  # the example's data, as a fixture
 from tests.records.records_data import benchmark
@@ -100,9 +101,11 @@ def test_a_nan_history_entry_is_skipped_with_a_warning_and_the_chart_renders(
     for path, warning in zip(poisoned, warnings, strict=True):
         assert warning.startswith(f"{path}: not a valid BenchmarkRecord")
         assert "left out of the WER history" in warning
+    # A chart needs two positions (one draws blank axes): this run's model is the second.
+    run = RunPoint(history[0].time + timedelta(days=1), "bbbbbbb", 9.0, 14.0)
     chart = history_chart([HistoryPoint(time=r.time, commit=r.commit, wer_percent=r.wer_percent)
-                           for r in history])
-    assert chart is not None and "line [14.00]" in chart
+                           for r in history], candidate=run)
+    assert chart is not None and "line [14.00, 14.00]" in chart
 
 
 def test_a_history_entry_that_is_not_json_is_skipped_too(tmp_path: Path) -> None:
