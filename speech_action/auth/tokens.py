@@ -54,6 +54,17 @@ class BearerTokenProvider:
         self._held: AccessTokenInfo | None = None
         self._lock = threading.Lock()
 
+    @property
+    def credential(self) -> TokenCredential:
+        """The sign-in behind the tokens (azure-identity's credential): Blob takes the same one
+        for its own scope (`speech_action.auth.storage_credential`)."""
+        return self._credential
+
+    @property
+    def who(self) -> str:
+        """Who signs in, as error messages name it."""
+        return self._who
+
     def __call__(self) -> str:
         with self._lock:
             held = self._held
@@ -73,17 +84,26 @@ class BearerTokenProvider:
 
     def _ask(self) -> AccessTokenInfo:
         """The credential's token, registered as a secret whether or not it is handed out."""
-        try:
-            info = self._credential.get_token_info(self._scope)
-        except ClientAuthenticationError as exc:
-            said = redact(str(exc.message or exc))[:500]
-            raise SignInError(
-                f"Microsoft Entra ID sign-in of {self._who} for {self._scope} failed: {said}. "
-                f"What to do: {sign_in_advice(said)}.") from None
-        except AzureError as exc:  # no answer: DNS, TLS, connection (azure-core retried)
-            raise SignInError(
-                f"Microsoft Entra ID could not be reached to sign in {self._who} "
-                f"({type(exc).__name__}); check AZURE_AUTHORITY_HOST and the runner's network, "
-                "then re-run.") from None
-        self._register(info.token)
-        return info
+        return fetch_token_info(lambda: self._credential.get_token_info(self._scope),
+                                scope=self._scope, who=self._who,
+                                register_secret=self._register)
+
+
+def fetch_token_info(ask: Callable[[], AccessTokenInfo], *, scope: str, who: str,
+                     register_secret: Callable[[str], object]) -> AccessTokenInfo:
+    """`ask()`'s token, registered as a secret; a refusal or an unreachable Entra ID becomes a
+    `SignInError` that says what to fix and holds no token."""
+    try:
+        info = ask()
+    except ClientAuthenticationError as exc:
+        said = redact(str(exc.message or exc))[:500]
+        raise SignInError(
+            f"Microsoft Entra ID sign-in of {who} for {scope} failed: {said}. "
+            f"What to do: {sign_in_advice(said)}.") from None
+    except AzureError as exc:  # no answer: DNS, TLS, connection (azure-core retried)
+        raise SignInError(
+            f"Microsoft Entra ID could not be reached to sign in {who} "
+            f"({type(exc).__name__}); check AZURE_AUTHORITY_HOST and the runner's network, "
+            "then re-run.") from None
+    register_secret(info.token)
+    return info
