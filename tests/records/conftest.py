@@ -1,4 +1,5 @@
-"""Fixtures for the records tests: the same suite runs on a folder and on Azurite."""
+"""Fixtures for the records tests: the same suite runs on a folder, on Azurite with a
+connection string, and on Azurite over https signed in with bearer tokens (keyless)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pathlib import Path
 import pytest
 from azure.storage.blob import BlobServiceClient, ContainerClient
 
-from speech_action.records import BlobStore, FolderStore, RecordStore
+from speech_action.records import BlobStore, FolderStore, RecordStore, open_store
+from speech_action.records.blob import default_token_client_factory
 from tests.support.azurite import Azurite, azurite  # noqa: F401  (the fixture is used by name)
+from tests.support.azurite_oauth import AzuriteOAuth, IssuedTokens
 
 
 @dataclass(frozen=True)
@@ -51,8 +54,36 @@ def _blob_site(server: Azurite) -> StoreSite:
     )
 
 
-@pytest.fixture(params=["folder", "blob"])
+def _keyless_blob_site(server: AzuriteOAuth) -> StoreSite:
+    """The store signs in with tokens only; the other writer uses the account key."""
+    container = f"t-{uuid.uuid4().hex[:20]}"
+    verify = str(server.ca.ca_file)
+    credential = IssuedTokens()
+
+    def client() -> ContainerClient:
+        service = BlobServiceClient.from_connection_string(server.connection_string,
+                                                           connection_verify=verify)
+        return service.get_container_client(container)
+
+    def put_raw(name: str, data: bytes) -> None:
+        if not client().exists():
+            client().create_container()
+        client().upload_blob(name, data, overwrite=True)
+
+    def open_keyless() -> RecordStore:
+        return open_store(
+            account_url=server.account_url, credential=credential, container=container,
+            token_client_factory=lambda url, cred: default_token_client_factory(
+                url, cred, connection_verify=verify))
+
+    return StoreSite(open=open_keyless, put_raw=put_raw,
+                     delete_raw=lambda name: client().delete_blob(name))
+
+
+@pytest.fixture(params=["folder", "blob", "blob-keyless"])
 def site(request: pytest.FixtureRequest, tmp_path: Path) -> StoreSite:
     if request.param == "folder":
         return _folder_site(tmp_path / "records")
+    if request.param == "blob-keyless":
+        return _keyless_blob_site(request.getfixturevalue("azurite_oauth"))
     return _blob_site(request.getfixturevalue("azurite"))

@@ -75,7 +75,9 @@ def _stop(proc: subprocess.Popen[bytes]) -> None:
         proc.wait(timeout=10)
 
 
-def start_azurite(location: Path) -> Azurite:
+def launch_azurite(location: Path, *options: str) -> tuple[subprocess.Popen[bytes], int]:
+    """azurite-blob on a free port of 127.0.0.1, with `options` added (e.g. `--oauth`),
+    once it listens: (process, port)."""
     if not AZURITE_BLOB.exists():
         pytest.fail(
             "Azurite is not installed (node_modules/.bin/azurite-blob is missing): run "
@@ -88,7 +90,7 @@ def start_azurite(location: Path) -> Azurite:
     command = [
         str(AZURITE_BLOB), "--skipApiVersionCheck", "--disableTelemetry",
         "--blobHost", "127.0.0.1", "--blobPort", str(port),
-        "--location", str(location / "data"), "--silent",
+        "--location", str(location / "data"), "--silent", *options,
     ]
     with log.open("wb") as out:
         proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
@@ -97,6 +99,11 @@ def start_azurite(location: Path) -> Azurite:
     except BaseException:
         _stop(proc)
         raise
+    return proc, port
+
+
+def start_azurite(location: Path) -> Azurite:
+    proc, port = launch_azurite(location)
     endpoint = f"http://127.0.0.1:{port}/{ACCOUNT_NAME}"
     return Azurite(endpoint, connection_string_for(endpoint), proc)
 
