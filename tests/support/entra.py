@@ -28,6 +28,10 @@ from tests.support.token_issuer import TokenIssuer
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SPEECH_RESOURCE = "https://cognitiveservices.azure.com"
+# Azure Storage's resource: Blob asks for `<it>/.default`, and Azurite's `--oauth basic`
+# accepts it as the audience.
+STORAGE_RESOURCE = "https://storage.azure.com"
+RESOURCES = frozenset({SPEECH_RESOURCE, STORAGE_RESOURCE})
 TENANT_ID = "72f988bf-0000-4000-8000-00000000beef"
 CLIENT_ID = "0d5c1e2f-1111-4222-8333-444455556666"
 
@@ -61,7 +65,8 @@ class EntraStandIn:
             return refusal
         with self._lock:
             self.assertions.append(form["client_assertion"])
-        token = self.issuer.issue(SPEECH_RESOURCE, self.lifetime_s, oid=self.object_id,
+        resource = form["scope"].removesuffix("/.default")  # _refusal checked it
+        token = self.issuer.issue(resource, self.lifetime_s, oid=self.object_id,
                                   tid=self.tenant_id, appid=self.client_id)
         with self._lock:
             self.issued.append(token)
@@ -75,7 +80,7 @@ class EntraStandIn:
         if form.get("client_id") != self.client_id:
             return _error(400, "unauthorized_client", "AADSTS700016: Application with "
                           f"identifier '{form.get('client_id')}' was not found in the directory.")
-        if form.get("scope") != f"{SPEECH_RESOURCE}/.default":
+        if form.get("scope") not in {f"{resource}/.default" for resource in RESOURCES}:
             return _error(400, "invalid_scope", "AADSTS70011: The provided scope is not valid.")
         try:
             claims = self.github.issuer.verify(form.get("client_assertion", ""),
