@@ -12,11 +12,12 @@ import time
 import traceback
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from speech_action.auth import BearerTokenProvider, speech_token_provider
 from speech_action.blob_staging import BlobStaging, open_staging
 from speech_action.client import SpeechClient
 from speech_action.config import ACTION_HINTS, Config, Hints, load_config, secret_inputs
@@ -53,6 +54,9 @@ class RunRequest:
     event: Mapping[str, Any]
     hints: Hints = ACTION_HINTS
     """How messages name the settings: as the action's inputs, or as the command's flags."""
+    environment: Mapping[str, str] = field(default_factory=dict)
+    """The process's variables: keyless sign-in reads the runner's OIDC request variables
+    and `AZURE_AUTHORITY_HOST` from them."""
 
 
 def execute(request: RunRequest, workflow: Workflow) -> int:
@@ -94,7 +98,9 @@ def _run(config: Config, request: RunRequest, run: RunInfo, workflow: Workflow) 
         return config.timeout_seconds - (time.monotonic() - started)
 
     with _service(config, request.workspace, workflow) as (endpoint, key):
-        client = SpeechClient(endpoint, key, config.api_version, time_left=time_left)
+        tokens = _token_provider(config, request.environment, workflow)
+        client = SpeechClient(endpoint, None if tokens else key, config.api_version,
+                              time_left=time_left, token_provider=tokens)
         connection_string = _secret(config.storage_connection_string)
         store = open_store(connection_string=connection_string,
                            container=config.storage_container, records_dir=config.records_dir)
@@ -139,6 +145,18 @@ def _service(config: Config, workspace: Path, workflow: Workflow) -> Iterator[tu
     with start_local_service(state) as service:
         workflow.info(f"local engine on {service.base_url} (state in {LOCAL_STATE_DIR}/)")
         yield service.base_url, "local"
+
+
+def _token_provider(config: Config, environment: Mapping[str, str],
+                    workflow: Workflow) -> BearerTokenProvider | None:
+    """Keyless sign-in: Microsoft Entra tokens for Speech from the job's GitHub OIDC token,
+    each registered as a secret before anything could print it."""
+    if not (config.azure_client_id and config.azure_tenant_id):
+        return None
+    workflow.info(f"signing in to Speech keylessly as client {config.azure_client_id} of "
+                  f"tenant {config.azure_tenant_id} (GitHub OIDC token, Microsoft Entra ID)")
+    return speech_token_provider(config.azure_tenant_id, config.azure_client_id, environment,
+                                 register_secret=workflow.register_secret)
 
 
 def _staging(connection_string: str | None, config: Config,

@@ -131,7 +131,7 @@ def _run(inputs: dict[str, str], workspace: Path, env: Mapping[str, str], *,
     workflow = Workflow(context=context, stdout=sys.stdout if context.actions else log,
                         plain=not context.actions)
     request = RunRequest(inputs=inputs, workspace=workspace.resolve(), context=context,
-                         event=_event(context.event_path), hints=hints)
+                         event=_event(context.event_path), hints=hints, environment=env)
     code = execute(request, workflow)
     if not context.actions or context.output_path is None:
         sys.stdout.write(format_outputs(workflow.outputs, output))

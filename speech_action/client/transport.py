@@ -67,7 +67,7 @@ _DNS_LABEL = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?")
 # RFC 3986 `pchar`s without percent-encoding: no `%2F`/`%2E` a server could decode into another
 # path, no backslash, no empty segment; `.` and `..` segments are refused separately.
 _SPEECH_PATH = re.compile(r"/speechtotext(?:/[A-Za-z0-9._~:@!$&'()*+,;=-]+)+/?")
-_BLOB_HOST_SUFFIXES = (".blob.core.windows.net", ".blob.core.usgovcloudapi.net",
+BLOB_HOST_SUFFIXES = (".blob.core.windows.net", ".blob.core.usgovcloudapi.net",
                        ".blob.core.chinacloudapi.cn")
 
 
@@ -385,7 +385,7 @@ def _link_refused(url: str) -> str:
         return ("The link is on another Cognitive Services host, and the Speech key goes only "
                 "to the configured endpoint and, there, only to Speech to text paths; this "
                 "link's scheme, port or path is not one. Report the link to the service owner.")
-    blob = host.endswith(_BLOB_HOST_SUFFIXES)
+    blob = host.endswith(BLOB_HOST_SUFFIXES)
     if signed:
         return ("The link's SAS token has expired or is not valid, or the storage account's "
                 "firewall does not admit this runner; re-run to get fresh links (the service "

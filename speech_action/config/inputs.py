@@ -83,7 +83,10 @@ class InputSpec:
     connection: bool = False
     """Decides where credentials go: from `speech.yml` only for Azure Speech hosts or local."""
     env: str | None = None
-    """The environment variable the command line also reads it from (the action: never)."""
+    """The environment variable the command line also reads it from."""
+    env_in_action: bool = False
+    """The action reads `env` too when the workflow gives no input (as azure-identity reads
+    `AZURE_CLIENT_ID` and `AZURE_TENANT_ID` from a job's `env:`)."""
     modes: frozenset[Mode] = ALL_MODES
     """The modes that use it (per-mode `--help`; a description starting `deploy:` agrees)."""
 
@@ -169,6 +172,19 @@ INPUTS: tuple[InputSpec, ...] = (
     _spec("storage-connection-string", "", "Azure Blob connection string (secret): benchmark "
           "records and test results go to a container.", values.connection_string,
           secret=True, connection=True),
+    _spec("azure-client-id", "", "Keyless sign-in: the application (client) id of the "
+          "Microsoft Entra app or managed identity whose federated credential trusts this "
+          "workflow. With `azure-tenant-id`, the action exchanges the job's GitHub OIDC token "
+          "(`permissions: id-token: write`) for Microsoft Entra tokens: no `speech-key`, and "
+          "`speech-endpoint` must be the resource's custom subdomain. Also read from "
+          "`AZURE_CLIENT_ID`.", values.guid, connection=True, env="AZURE_CLIENT_ID",
+          env_in_action=True),
+    _spec("azure-tenant-id", "", "Keyless sign-in: the directory (tenant) id of that app. "
+          "Also read from `AZURE_TENANT_ID`.", values.guid, connection=True,
+          env="AZURE_TENANT_ID", env_in_action=True),
+    _spec("storage-account-url", "", "Keyless records: the Blob account URL "
+          "(`https://<account>.blob.core.windows.net`), signed in like Speech, instead of "
+          "`storage-connection-string`.", values.storage_account_url, connection=True),
     _spec("storage-container", DEFAULT_CONTAINER, "Blob container for records.",
           values.container, connection=True),
     _spec("records-dir", DEFAULT_RECORDS_DIR, "Without a connection string, records go to this "
@@ -211,6 +227,8 @@ def inputs_from_env(env: Mapping[str, str]) -> dict[str, str]:
     for spec in INPUTS:
         upper = spec.name.upper()
         value = env.get(f"INPUT_{upper}") or env.get(f"INPUT_{upper.replace('-', '_')}") or ""
+        if not value.strip() and spec.env_in_action and spec.env:
+            value = env.get(spec.env, "")
         if value.strip():
             inputs[spec.name] = value.strip()
     return inputs

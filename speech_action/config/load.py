@@ -39,6 +39,7 @@ from speech_action.config.values import (
     InvalidValue,
     inside_workspace,
     is_azure_speech_endpoint,
+    is_custom_subdomain,
 )
 from speech_action.errors import ConfigError
 from speech_action.run_mode import Mode
@@ -242,8 +243,52 @@ def _cross_checks(values: Mapping[str, object], raw: Mapping[str, RawSetting],
             f"{hints.give('speech-endpoint', 'local')} for the offline engine)"
         )
         errors.append(ConfigError(message, input_name="speech-region"))
-    if "speech-key" not in raw and values.get("speech-endpoint") != "local":
-        message = (f"{hints.setting('speech-key')} is required for the Speech service; "
-                   f"{hints.give_secret('speech-key')}")
-        errors.append(ConfigError(message, input_name="speech-key"))
+    keyless = "azure-client-id" in raw and "azure-tenant-id" in raw
+    if keyless:
+        errors += _keyless_checks(values, raw, hints)
+    else:
+        for name, other in (("azure-client-id", "azure-tenant-id"),
+                            ("azure-tenant-id", "azure-client-id")):
+            if name in raw:
+                errors.append(ConfigError(
+                    f"{raw[name].where} is set but {hints.setting(other)} is not; keyless "
+                    "sign-in needs both", input_name=other))
+        if "speech-key" not in raw and values.get("speech-endpoint") != "local":
+            message = (f"{hints.setting('speech-key')} is required for the Speech service; "
+                       f"{hints.give_secret('speech-key')}")
+            errors.append(ConfigError(message, input_name="speech-key"))
+        if "storage-account-url" in raw:
+            errors.append(ConfigError(
+                f"{raw['storage-account-url'].where} needs keyless sign-in "
+                f"({hints.setting('azure-client-id')} and {hints.setting('azure-tenant-id')}); "
+                f"with a key, give {hints.setting('storage-connection-string')} instead",
+                input_name="storage-account-url"))
+    return errors
+
+
+def _keyless_checks(values: Mapping[str, object], raw: Mapping[str, RawSetting],
+                    hints: Hints) -> list[ConfigError]:
+    """Keyless sign-in takes no key, and needs the resource's custom subdomain: a regional
+    endpoint does not take Microsoft Entra tokens (Learn, "Microsoft Entra authentication
+    with the Speech SDK": a custom subdomain is required)."""
+    errors: list[ConfigError] = []
+    if "speech-key" in raw:
+        errors.append(ConfigError(
+            f"{raw['speech-key'].where} and keyless sign-in ({hints.setting('azure-client-id')}"
+            ") are both given; give one: remove the key to sign in with Microsoft Entra ID",
+            input_name="speech-key"))
+    if "storage-connection-string" in raw:
+        errors.append(ConfigError(
+            f"{raw['storage-connection-string'].where} and keyless sign-in are both given; "
+            f"give {hints.setting('storage-account-url')} instead of the connection string",
+            input_name="storage-connection-string"))
+    endpoint = values.get("speech-endpoint")
+    if "speech-region" in raw or (isinstance(endpoint, str)
+                                  and not is_custom_subdomain(endpoint)):
+        errors.append(ConfigError(
+            "keyless sign-in needs the Speech resource's custom subdomain: Microsoft Entra "
+            "tokens are not accepted on a regional endpoint; set "
+            f"{hints.give('speech-endpoint', 'https://<resource-name>.cognitiveservices.azure.com')}"
+            " (the resource's Keys and Endpoint page shows it; create one under Networking if "
+            "the resource has none)", input_name="speech-endpoint"))
     return errors

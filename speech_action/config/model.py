@@ -37,6 +37,9 @@ class Config(Frozen):
     benchmark_model: str | None
     min_improvement: MinImprovement
     require_significance: bool
+    azure_client_id: str | None = None
+    azure_tenant_id: str | None = None
+    storage_account_url: str | None = None
     storage_connection_string: SecretStr | None
     storage_container: str
     records_dir: Path
@@ -61,6 +64,11 @@ class Config(Frozen):
     @property
     def training_data(self) -> Path:
         return Path(self.data.training)
+
+    @property
+    def keyless(self) -> bool:
+        """Sign in with Microsoft Entra ID (the job's GitHub OIDC token), not a key."""
+        return self.azure_client_id is not None and self.azure_tenant_id is not None
 
     @property
     def is_local(self) -> bool:

@@ -15,7 +15,12 @@ from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
-from speech_action.client.transport import COGNITIVE_HOST_SUFFIXES, is_loopback_host, origin
+from speech_action.client.transport import (
+    BLOB_HOST_SUFFIXES,
+    COGNITIVE_HOST_SUFFIXES,
+    is_loopback_host,
+    origin,
+)
 from speech_action.client.versions import VERSIONS
 from speech_action.data.layout import in_git
 from speech_action.errors import shown
@@ -122,6 +127,50 @@ def endpoint(raw: str) -> str:
             f"`{shown(raw)}` uses http://, allowed only for 127.0.0.1/localhost; use https://"
         )
     return raw.rstrip("/")
+
+
+_GUID = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+
+
+def guid(raw: str) -> str:
+    """A Microsoft Entra directory (tenant) or application (client) id."""
+    if not _GUID.fullmatch(raw):
+        raise InvalidValue(f"`{shown(raw)}` is not an id such as "
+                           "`00000000-0000-0000-0000-000000000000` (the Azure portal shows it "
+                           "on the app registration or managed identity)")
+    return raw.lower()
+
+
+def storage_account_url(raw: str) -> str:
+    """`https://<account>.blob.core.windows.net` (or a sovereign cloud's), or http on
+    loopback (a storage emulator)."""
+    parts = urlsplit(raw)
+    host = (parts.hostname or "").lower()
+    secure = parts.scheme == "https" and (host.endswith(BLOB_HOST_SUFFIXES)
+                                          or is_loopback_host(host))
+    emulator = parts.scheme == "http" and is_loopback_host(host)
+    if not (secure or emulator) or parts.username or parts.password or parts.query \
+            or parts.fragment:
+        # Not echoed: a query may be a SAS token pasted into the wrong input.
+        raise InvalidValue("the value is not a Blob account URL such as "
+                           "`https://myaccount.blob.core.windows.net` (no query, no SAS)")
+    return raw.rstrip("/")
+
+
+def is_custom_subdomain(raw: str) -> bool:
+    """The resource's own host (`https://<name>.cognitiveservices.azure.com`, or a sovereign
+    cloud's), the only form that takes Microsoft Entra tokens (Learn, "Microsoft Entra
+    authentication with the Speech SDK": a custom subdomain is required); `local` and
+    loopback (tests, the embedded engine) count too."""
+    if raw == "local":
+        return True
+    parts = urlsplit(raw)
+    host = (parts.hostname or "").lower()
+    if is_loopback_host(host):
+        return True
+    return parts.scheme == "https" and any(
+        host.endswith(suffix) for suffix in COGNITIVE_HOST_SUFFIXES
+        if suffix.startswith(".cognitiveservices."))
 
 
 def locale(raw: str) -> str:

@@ -92,11 +92,7 @@ def test_readme_outputs_table_equals_action_yml() -> None:
 
 # In PRODUCT.md but not built yet: whoever builds them adds them to INPUTS (and action.yml,
 # the README) and takes them out of here; until then they must stay out of action.yml.
-PLANNED_INPUTS = {  # issue #17: keyless sign-in with Entra ID and a storage account URL
-    "azure-client-id",
-    "azure-tenant-id",
-    "storage-account-url",
-}
+PLANNED_INPUTS: set[str] = set()
 PLANNED_OUTPUTS = {"test-sets"}  # PRODUCT.md's "Test sets" section, not built yet
 # The contract writes a default the action computes at run time; action.yml leaves it empty.
 COMPUTED_DEFAULTS = {"endpoint-name": "<owner/repo> custom speech"}

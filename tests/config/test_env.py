@@ -67,7 +67,8 @@ def test_cli_environment_variables() -> None:
     assert inputs_from_cli_env(env) == {"speech-key": "k", "speech-region": "eastus",
                                         "github-token": "t"}
     assert {spec.env for spec in INPUTS if spec.env} == {
-        "SPEECH_KEY", "SPEECH_REGION", "SPEECH_ENDPOINT", "GITHUB_TOKEN"}
+        "SPEECH_KEY", "SPEECH_REGION", "SPEECH_ENDPOINT", "GITHUB_TOKEN", "AZURE_CLIENT_ID",
+        "AZURE_TENANT_ID"}
 
 
 def test_a_description_naming_a_mode_agrees_with_the_modes_that_use_the_input() -> None:
@@ -100,7 +101,7 @@ def test_secret_inputs() -> None:
 
 def test_inputs_table_is_complete_and_kebab_case() -> None:
     names = [spec.name for spec in INPUTS]
-    assert len(names) == len(set(names)) == 26
+    assert len(names) == len(set(names)) == 29
     assert all(re.fullmatch(r"[a-z]+(-[a-z]+)*", name) for name in names)
     assert {spec.name for spec in INPUTS if spec.parser(Path("/ws")) is None} == {"config"}
     assert all(spec.description.endswith(".") for spec in INPUTS)

@@ -1,0 +1,88 @@
+"""Keyless, end to end (issue #17): the action (entrypoint in a subprocess, as the runner
+runs it) signs in with the job's GitHub OIDC token, exchanged by azure-identity at a
+stand-in of Microsoft Entra ID over https (a test CA, reached through
+`AZURE_AUTHORITY_HOST`), and runs all three modes against the local service, which takes
+only bearer tokens and checks their audience, expiry and signature. Access tokens live
+fifteen seconds, so they expire within each run and are renewed (the action renews one with
+less than ten seconds left). No token appears in any artefact the runs leave."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from speech_action.local.bearer import BearerPolicy
+from tests.e2e.conftest import RecordingService
+from tests.support.certs import make_test_ca
+from tests.support.entra import CLIENT_ID, TENANT_ID, EntraStandIn
+from tests.support.github_oidc import GitHubOidcStandIn
+from tests.support.runner import ActionRun, run_action
+
+LIFETIME_S = 15
+JOB_DELAY_S = 1.0
+
+
+class Keyless:
+    def __init__(self, tmp_path: Path) -> None:
+        self.github = GitHubOidcStandIn()
+        ca_dir = tmp_path / "ca"
+        self.entra = EntraStandIn(make_test_ca(ca_dir), self.github, lifetime_s=LIFETIME_S)
+        self.ca_file = ca_dir / "ca.pem"
+        self.service = RecordingService(
+            tmp_path / "service", job_delay_s=JOB_DELAY_S,
+            bearer=BearerPolicy(verification_key=self.entra.issuer.public_key))
+
+    def run(self, mode: str, workspace: Path, step: Path) -> ActionRun:
+        inputs = {"mode": mode, "speech-endpoint": self.service.url, "poll-seconds": "0.2"}
+        env = {**self.github.environment(), "AZURE_AUTHORITY_HOST": self.entra.authority,
+               # The runner's job `env:` (azure-identity's names), and trust in the test CA
+               # for the https requests to Entra ID (requests reads REQUESTS_CA_BUNDLE).
+               "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_TENANT_ID": TENANT_ID,
+               "REQUESTS_CA_BUNDLE": str(self.ca_file)}
+        return run_action(inputs, workspace, step, extra_env=env)
+
+    def tokens(self) -> list[str]:
+        return [*self.entra.issued, *self.github.issued, self.github.request_token]
+
+    def stop(self) -> None:
+        self.service.service.stop()
+        self.github.stop()
+        self.entra.stop()
+
+
+@pytest.fixture
+def keyless(tmp_path: Path) -> Iterator[Keyless]:
+    setup = Keyless(tmp_path)
+    yield setup
+    setup.stop()
+    assert not setup.service.violations, "\n".join(setup.service.violations[:10])
+
+
+def _artefacts(workspace: Path, runs: list[ActionRun]) -> str:
+    texts = [run.all_text + run.summary + run.output_file_text for run in runs]
+    texts += [path.read_text(encoding="utf-8", errors="replace")
+              for path in workspace.rglob("*") if path.is_file()
+              and path.suffix in (".json", ".md", ".txt")]
+    return "\n".join(texts)
+
+
+def test_three_modes_keylessly_with_tokens_that_expire(keyless: Keyless, workspace: Path,
+                                                       tmp_path: Path) -> None:
+    runs = []
+    for mode in ("benchmark-test", "train-and-gate", "deploy"):
+        run = keyless.run(mode, workspace, tmp_path / mode)
+        assert run.returncode == 0, run.all_text[-4000:]
+        runs.append(run)
+    assert runs[1].outputs["improved"] == "true"
+    assert runs[2].outputs["endpoint-id"]
+    statuses = [exchange.status for exchange in keyless.service.exchanges]
+    assert 401 not in statuses and 403 not in statuses  # every request carried a valid token
+    keys = [e for e in keyless.service.exchanges if "Ocp-Apim-Subscription-Key" in e.headers]
+    assert keys == []
+    runs_count = len(runs)
+    assert len(keyless.entra.issued) > runs_count  # tokens expired and were renewed in runs
+    artefacts = _artefacts(workspace, runs)
+    leaked = [token for token in keyless.tokens() if token in artefacts]
+    assert not leaked, f"{len(leaked)} token(s) in logs, summaries, outputs or records"
