@@ -139,11 +139,17 @@ def _service(config: Config, workspace: Path, workflow: Workflow) -> Iterator[tu
         assert config.service_url is not None  # config guarantees region or endpoint
         yield config.service_url, _secret(config.speech_key) or ""
         return
-    from speech_action.local.server import start_local_service  # heavy: only when used
+    from speech_action.local.bearer import BearerPolicy  # heavy: only when used
+    from speech_action.local.server import start_local_service
 
     state = workspace / LOCAL_STATE_DIR
-    with start_local_service(state) as service:
-        workflow.info(f"local engine on {service.base_url} (state in {LOCAL_STATE_DIR}/)")
+    # With keyless sign-in the engine takes Microsoft Entra tokens only, as the resource
+    # would, so the whole sign-in path is tried offline but for Entra ID itself (audience
+    # and expiry are checked; a real token's signature cannot be, offline).
+    bearer = BearerPolicy() if config.keyless else None
+    with start_local_service(state, bearer=bearer) as service:
+        workflow.info(f"local engine on {service.base_url} (state in {LOCAL_STATE_DIR}/"
+                      f"{'; it takes Microsoft Entra tokens only' if bearer else ''})")
         yield service.base_url, "local"
 
 

@@ -86,3 +86,19 @@ def test_three_modes_keylessly_with_tokens_that_expire(keyless: Keyless, workspa
     artefacts = _artefacts(workspace, runs)
     leaked = [token for token in keyless.tokens() if token in artefacts]
     assert not leaked, f"{len(leaked)} token(s) in logs, summaries, outputs or records"
+
+
+def test_the_embedded_engine_takes_only_entra_tokens_when_signed_in_keylessly(
+        keyless: Keyless, workspace: Path, tmp_path: Path) -> None:
+    # `speech-endpoint: local` with keyless sign-in: the whole path but Entra ID itself runs
+    # offline; the engine refuses anything but a current token for the Speech audience.
+    env = {**keyless.github.environment(), "AZURE_AUTHORITY_HOST": keyless.entra.authority,
+           "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_TENANT_ID": TENANT_ID,
+           "REQUESTS_CA_BUNDLE": str(keyless.ca_file)}
+    run = run_action({"mode": "benchmark-test", "speech-endpoint": "local"}, workspace,
+                     tmp_path / "local", extra_env=env, timeout_s=600)
+    assert run.returncode == 0, run.all_text[-4000:]
+    assert "takes Microsoft Entra tokens only" in run.all_text
+    assert keyless.entra.issued
+    leaked = [token for token in keyless.tokens() if token in _artefacts(workspace, [run])]
+    assert not leaked
