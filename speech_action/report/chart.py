@@ -1,9 +1,12 @@
 """The WER history as a Mermaid `xychart-beta` (GitHub renders it in Markdown).
 
-The benchmark records are a line; this run's new model (train-and-gate) is a bar at the
-last position, where the line shows the benchmark measured in the same evaluation, so the
-two can be compared at a glance. xychart has no legend, so the title names both. A chart
-of one point draws no line (blank axes), so a chart needs two positions.
+The benchmark records are a blue line; this run's new model (train-and-gate) is an orange
+line that follows the benchmark's history and leaves it at the last position, where the
+blue line shows the benchmark measured in the same evaluation. xychart has no gaps in a
+series and no legend: a bar series would need zero bars before the last (they draw as
+stubs that read as "0 %"), so the orange line runs under the blue one until it parts,
+and the title names the colours. A chart of one point draws no line (blank axes), so a
+chart needs two positions.
 
 Colours: GitHub renders Mermaid in its light or dark theme; the default line colour all
 but disappears on white. The init directive sets the xychart theme variables (Mermaid
@@ -35,7 +38,8 @@ TEXT_COLOUR = "#7d8590"
 _THEME = {
     "xyChart": {
         "backgroundColor": "transparent",
-        # One colour per plot, in the order the plots are declared: the bar, then the line.
+        # One colour per plot, in the order the plots are declared: the new model's line
+        # (drawn first, so the benchmark's covers it where they agree), then the benchmark's.
         "plotColorPalette": f"{BAR_COLOUR}, {LINE_COLOUR}",
         **{f"{part}Color": TEXT_COLOUR for part in (
             "title", "xAxisLabel", "xAxisTitle", "xAxisTick", "xAxisLine",
@@ -82,9 +86,9 @@ def history_chart(history: Sequence[HistoryPoint], *, candidate: RunPoint | None
     title = "Benchmark WER (%)"
     highest = max(line)
     if candidate is not None:
-        bar = [0.0] * (len(line) - 1) + [candidate.wer_percent]
-        plots.insert(0, f"    bar [{_values(bar)}]")
-        title = "Benchmark WER (line) and this run's new model (bar), %"
+        new_model = [*line[:-1], candidate.wer_percent]
+        plots.insert(0, f"    line [{_values(new_model)}]")
+        title = "WER %: the benchmark (blue) and this run's new model (orange)"
         highest = max(highest, candidate.wer_percent)
     return "\n".join([
         "```mermaid", INIT, "xychart-beta", f'    title "{title}"', f"    x-axis [{labels}]",

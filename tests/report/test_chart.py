@@ -62,7 +62,9 @@ def test_the_new_model_is_a_series_of_its_own() -> None:
     chart = history_chart(_two(8.0), candidate=RunPoint(NOW + timedelta(hours=1), "def5678",
                                                         3.25, 8.0))
     assert chart is not None
-    assert "    bar [0.00, 0.00, 3.25]\n    line [0.00, 8.00, 8.00]" in chart
+    # Under the benchmark's line until it parts at this run: no zero bars that read as 0 %.
+    assert "    line [0.00, 8.00, 3.25]\n    line [0.00, 8.00, 8.00]" in chart
+    assert "bar" not in chart
 
 
 def test_theme_variables_make_the_chart_readable_in_light_and_dark() -> None:
@@ -71,7 +73,7 @@ def test_theme_variables_make_the_chart_readable_in_light_and_dark() -> None:
     init = chart.splitlines()[1]
     assert init.startswith("%%{init: ") and init.endswith("}%%")
     theme = json.loads(init[len("%%{init: "):-len("}%%")])["themeVariables"]["xyChart"]
-    assert theme["plotColorPalette"] == "#e16f24, #2f81f7"  # bar (new model), then line
+    assert theme["plotColorPalette"] == "#e16f24, #2f81f7"  # new model, then benchmark
     assert theme["backgroundColor"] == "transparent"
     assert theme["titleColor"] == theme["xAxisLabelColor"] == theme["yAxisLabelColor"]
 

@@ -211,16 +211,16 @@ def test_report_warnings_are_escaped() -> None:
     assert "- bad &lt;b&gt;name&lt;/b&gt; \\| here" in text
 
 
-def test_history_chart_is_mermaid_xychart_with_the_new_model_as_a_bar() -> None:
+def test_history_chart_is_mermaid_xychart_with_the_new_model_as_its_own_line() -> None:
     text = render_summary(train_and_gate())
     chart = text.split("### WER history\n\n")[1].split("\n\n")[0]
     assert chart.startswith("```mermaid\n%%{init: ") and chart.endswith("\n```")
     assert (
         "xychart-beta\n"
-        '    title "Benchmark WER (line) and this run\'s new model (bar), %"\n'
+        '    title "WER %: the benchmark (blue) and this run\'s new model (orange)"\n'
         '    x-axis ["11-12 1111111", "11-19 2222222", "11-21 abc1234"]\n'
         '    y-axis "WER (%)" 0 --> 80\n'
-        "    bar [0.00, 0.00, 17.39]\n"
+        "    line [9.25, 8.10, 17.39]\n"
         "    line [9.25, 8.10, 52.17]\n"
     ) in chart
 
