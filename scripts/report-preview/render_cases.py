@@ -54,7 +54,7 @@ REGRESSIONS = (
 )
 
 UNAVAILABLE = (
-    "the per-utterance results could not be read (the evaluation's files have no "
+    "The per-utterance results could not be read (the evaluation's files have no "
     "`*_score.json`). The gate uses the service's WERs alone: no per-utterance view, no "
     "significance test (require-significance cannot pass), and no cross-check of the "
     "service's WER against its own results."

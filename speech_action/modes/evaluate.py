@@ -101,7 +101,7 @@ def _per_utterance(texts: UtteranceTexts, references: dict[str, str]) -> PerUtte
     or named otherwise says nothing of what the model heard."""
     if texts.unavailable:
         return PerUtterance([], False, (
-            f"the per-utterance results could not be read ({texts.unavailable}). The gate "
+            f"The per-utterance results could not be read ({texts.unavailable}). The gate "
             "uses the service's WERs alone: no per-utterance view, no significance test "
             "(require-significance cannot pass), and no cross-check of the service's WER "
             "against its own results.",))
@@ -112,7 +112,7 @@ def _per_utterance(texts: UtteranceTexts, references: dict[str, str]) -> PerUtte
     if not matched:
         results = sorted(hyps1)[:3]
         return PerUtterance([], False, (
-            f"no per-utterance result in {texts.source} matches a test transcript name "
+            f"No per-utterance result in {texts.source} matches a test transcript name "
             f"(results name {', '.join(results)}; the transcripts {', '.join(missing[:3])}). "
             "The gate uses the service's WERs alone: no per-utterance view and no "
             "significance test.",))
