@@ -17,7 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from speech_action.auth import BearerTokenProvider, speech_token_provider
+from speech_action.auth import (
+    BearerTokenProvider,
+    StorageCredential,
+    speech_token_provider,
+    storage_credential,
+)
 from speech_action.blob_staging import BlobStaging, open_staging
 from speech_action.client import SpeechClient
 from speech_action.config import ACTION_HINTS, Config, Hints, load_config, secret_inputs
@@ -102,9 +107,12 @@ def _run(config: Config, request: RunRequest, run: RunInfo, workflow: Workflow) 
         client = SpeechClient(endpoint, None if tokens else key, config.api_version,
                               time_left=time_left, token_provider=tokens)
         connection_string = _secret(config.storage_connection_string)
+        blob = _blob_credential(config, tokens, workflow)
         store = open_store(connection_string=connection_string,
-                           container=config.storage_container, records_dir=config.records_dir)
-        staging = _staging(connection_string, config, workflow)
+                           container=config.storage_container, records_dir=config.records_dir,
+                           account_url=config.storage_account_url if blob else None,
+                           credential=blob)
+        staging = _staging(connection_string, blob, config, workflow)
         ctx = ModeContext(
             settings=mode_settings(config), service=client, store=store,
             workspace=request.workspace, run=run,
@@ -165,9 +173,23 @@ def _token_provider(config: Config, environment: Mapping[str, str],
                                  register_secret=workflow.register_secret)
 
 
-def _staging(connection_string: str | None, config: Config,
+def _blob_credential(config: Config, tokens: BearerTokenProvider | None,
+                     workflow: Workflow) -> StorageCredential | None:
+    """Keyless Blob (`storage-account-url`): the Speech sign-in's credential, for the
+    storage scope; its tokens are registered as secrets too."""
+    if tokens is None or not config.storage_account_url:
+        return None
+    return storage_credential(tokens, register_secret=workflow.register_secret)
+
+
+def _staging(connection_string: str | None, blob: StorageCredential | None, config: Config,
              workflow: Workflow) -> BlobStaging | None:
-    """Blob staging for large datasets when storage is configured and can sign a SAS."""
+    """Blob staging for large datasets when storage is configured and can sign a SAS: with
+    the account key of a connection string, or keyless with user delegation keys."""
+    if blob is not None:
+        return open_staging(container=config.storage_container,
+                            account_url=config.storage_account_url, credential=blob,
+                            register_secret=workflow.register_secret)
     if not connection_string:
         return None
     staging = open_staging(connection_string, config.storage_container)

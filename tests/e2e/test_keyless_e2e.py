@@ -4,7 +4,9 @@ stand-in of Microsoft Entra ID over https (a test CA, reached through
 `AZURE_AUTHORITY_HOST`), and runs all three modes against the local service, which takes
 only bearer tokens and checks their audience, expiry and signature. Access tokens live
 fifteen seconds, so they expire within each run and are renewed (the action renews one with
-less than ten seconds left). No token appears in any artefact the runs leave."""
+less than ten seconds left). Records go to Blob keylessly too: Azurite over https with
+`--oauth basic`, which checks the Storage tokens' issuer, audience and expiry. No token
+appears in any artefact the runs leave."""
 
 from __future__ import annotations
 
@@ -12,9 +14,11 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from azure.storage.blob import BlobServiceClient
 
 from speech_action.local.bearer import BearerPolicy
 from tests.e2e.conftest import RecordingService
+from tests.support.azurite_oauth import AzuriteOAuth
 from tests.support.certs import make_test_ca
 from tests.support.entra import CLIENT_ID, TENANT_ID, EntraStandIn
 from tests.support.github_oidc import GitHubOidcStandIn
@@ -34,14 +38,15 @@ class Keyless:
             tmp_path / "service", job_delay_s=JOB_DELAY_S,
             bearer=BearerPolicy(verification_key=self.entra.issuer.public_key))
 
-    def run(self, mode: str, workspace: Path, step: Path) -> ActionRun:
-        inputs = {"mode": mode, "speech-endpoint": self.service.url, "poll-seconds": "0.2"}
-        env = {**self.github.environment(), "AZURE_AUTHORITY_HOST": self.entra.authority,
-               # The runner's job `env:` (azure-identity's names), and trust in the test CA
-               # for the https requests to Entra ID (requests reads REQUESTS_CA_BUNDLE).
-               "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_TENANT_ID": TENANT_ID,
-               "REQUESTS_CA_BUNDLE": str(self.ca_file)}
-        return run_action(inputs, workspace, step, extra_env=env)
+    def environment(self, *more_cas: Path) -> dict[str, str]:
+        """The runner's OIDC variables, the job's `env:` (azure-identity's names), and trust
+        in the test CAs for https to Entra ID and Azurite (requests reads
+        REQUESTS_CA_BUNDLE; azure-core's transport is requests)."""
+        bundle = self.ca_file.parent / "bundle.pem"
+        bundle.write_bytes(b"".join(path.read_bytes() for path in (self.ca_file, *more_cas)))
+        return {**self.github.environment(), "AZURE_AUTHORITY_HOST": self.entra.authority,
+                "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_TENANT_ID": TENANT_ID,
+                "REQUESTS_CA_BUNDLE": str(bundle)}
 
     def tokens(self) -> list[str]:
         return [*self.entra.issued, *self.github.issued, self.github.request_token]
@@ -68,11 +73,17 @@ def _artefacts(workspace: Path, runs: list[ActionRun]) -> str:
     return "\n".join(texts)
 
 
-def test_three_modes_keylessly_with_tokens_that_expire(keyless: Keyless, workspace: Path,
-                                                       tmp_path: Path) -> None:
+def test_three_modes_keylessly_with_tokens_that_expire(
+        keyless: Keyless, workspace: Path, tmp_path: Path, azurite_oauth: AzuriteOAuth) -> None:
+    container = f"keyless-{tmp_path.name[-12:].lower().replace('_', '-')}".strip("-")
+    records = {"storage-account-url": azurite_oauth.account_url,
+               "storage-container": container}
     runs = []
     for mode in ("benchmark-test", "train-and-gate", "deploy"):
-        run = keyless.run(mode, workspace, tmp_path / mode)
+        given = {"mode": mode, "speech-endpoint": keyless.service.url, "poll-seconds": "0.2",
+                 **records}
+        run = run_action(given, workspace, tmp_path / mode,
+                         extra_env=keyless.environment(azurite_oauth.ca.ca_file))
         assert run.returncode == 0, run.all_text[-4000:]
         runs.append(run)
     assert runs[1].outputs["improved"] == "true"
@@ -81,8 +92,13 @@ def test_three_modes_keylessly_with_tokens_that_expire(keyless: Keyless, workspa
     assert 401 not in statuses and 403 not in statuses  # every request carried a valid token
     keys = [e for e in keyless.service.exchanges if "Ocp-Apim-Subscription-Key" in e.headers]
     assert keys == []
-    runs_count = len(runs)
-    assert len(keyless.entra.issued) > runs_count  # tokens expired and were renewed in runs
+    assert len(keyless.entra.issued) > len(runs)  # tokens expired and were renewed in runs
+    # The records are in Blob (read here with the emulator's key, from aside), not on disk.
+    blobs = BlobServiceClient.from_connection_string(
+        azurite_oauth.connection_string, connection_verify=str(azurite_oauth.ca.ca_file))
+    names = [b.name for b in blobs.get_container_client(container).list_blobs()]
+    assert "benchmark.json" in names and any(n.startswith("candidates/") for n in names)
+    assert not (workspace / ".speech-records").exists()
     artefacts = _artefacts(workspace, runs)
     leaked = [token for token in keyless.tokens() if token in artefacts]
     assert not leaked, f"{len(leaked)} token(s) in logs, summaries, outputs or records"
@@ -92,11 +108,8 @@ def test_the_embedded_engine_takes_only_entra_tokens_when_signed_in_keylessly(
         keyless: Keyless, workspace: Path, tmp_path: Path) -> None:
     # `speech-endpoint: local` with keyless sign-in: the whole path but Entra ID itself runs
     # offline; the engine refuses anything but a current token for the Speech audience.
-    env = {**keyless.github.environment(), "AZURE_AUTHORITY_HOST": keyless.entra.authority,
-           "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_TENANT_ID": TENANT_ID,
-           "REQUESTS_CA_BUNDLE": str(keyless.ca_file)}
     run = run_action({"mode": "benchmark-test", "speech-endpoint": "local"}, workspace,
-                     tmp_path / "local", extra_env=env, timeout_s=600)
+                     tmp_path / "local", extra_env=keyless.environment(), timeout_s=600)
     assert run.returncode == 0, run.all_text[-4000:]
     assert "takes Microsoft Entra tokens only" in run.all_text
     assert keyless.entra.issued
