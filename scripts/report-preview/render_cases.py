@@ -20,8 +20,6 @@ if str(ROOT) not in sys.path:  # run as a script: make `speech_action` and `test
     sys.path.insert(0, str(ROOT))
 
 from speech_action.report import (  # noqa: E402
-    Mode,
-    ModelInfo,
     Report,
     ServiceScore,
     render_pr_comment,
@@ -34,6 +32,7 @@ from speech_action.scoring import (  # noqa: E402
     decide,
     parse_min_improvement,
 )
+from tests.report import scenarios  # noqa: E402
 from tests.report.builders import (  # noqa: E402
     UTTERANCES,
     benchmark_test,
@@ -66,25 +65,6 @@ def _swapped(utterances: tuple[Utterance, ...]) -> tuple[Utterance, ...]:
     return tuple(Utterance(u.audio, u.reference, u.candidate, u.benchmark) for u in utterances)
 
 
-def _deploy() -> Report:
-    # What modes/deploy.py fills today: the deployed model, endpoint links, notes, history.
-    return train_and_gate(
-        mode=Mode.DEPLOY,
-        benchmark_model=ModelInfo(name="custom abc1234", url="https://eastus.example/models/m-2"),
-        candidate_model=None,
-        benchmark_service=None,
-        candidate_service=None,
-        utterances=(),
-        gate=None,
-        significance=None,
-        links={
-            "endpoint": "https://eastus.example/endpoints/ep-1",
-            "model": "https://eastus.example/models/m-2",
-        },
-        notes=("Deployed the candidate of commit abc1234 (the newest that passed the gate).",),
-    )
-
-
 def _first_run() -> Report:
     # benchmark_test() pins a service WER that differs from the recomputed one (a warning);
     # a first run for review agrees with itself.
@@ -106,7 +86,7 @@ CASES: dict[str, Callable[[], Report]] = {
     "win-with-regressions": lambda: train_and_gate_over(UTTERANCES + REGRESSIONS),
     "loss": lambda: train_and_gate_over(_swapped(UTTERANCES)),
     "first-run": _first_run,
-    "deploy": _deploy,
+    "deploy": scenarios.deploy,  # as modes/deploy.py fills it, with the table
     "per-utterance-unavailable": _unavailable,
 }
 """Case name -> its report; the names become file names."""
