@@ -142,18 +142,17 @@ def guid(raw: str) -> str:
 
 
 def storage_account_url(raw: str) -> str:
-    """`https://<account>.blob.core.windows.net` (or a sovereign cloud's), or http on
-    loopback (a storage emulator)."""
+    """`https://<account>.blob.core.windows.net` (or a sovereign cloud's), or https on
+    loopback (a storage emulator): bearer tokens go over https only (azure-core refuses
+    them over http)."""
     parts = urlsplit(raw)
     host = (parts.hostname or "").lower()
-    secure = parts.scheme == "https" and (host.endswith(BLOB_HOST_SUFFIXES)
-                                          or is_loopback_host(host))
-    emulator = parts.scheme == "http" and is_loopback_host(host)
-    if not (secure or emulator) or parts.username or parts.password or parts.query \
-            or parts.fragment:
+    known = host.endswith(BLOB_HOST_SUFFIXES) or is_loopback_host(host)
+    if parts.scheme != "https" or not known or parts.username or parts.password \
+            or parts.query or parts.fragment:
         # Not echoed: a query may be a SAS token pasted into the wrong input.
         raise InvalidValue("the value is not a Blob account URL such as "
-                           "`https://myaccount.blob.core.windows.net` (no query, no SAS)")
+                           "`https://myaccount.blob.core.windows.net` (https, no query, no SAS)")
     return raw.rstrip("/")
 
 
