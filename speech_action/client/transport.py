@@ -257,7 +257,8 @@ def _redirect_refused(method: str, url: str, response: requests.Response, *,
     return RedirectRefusedError(
         f"{method} {redact_url(url)} answered HTTP {response.status_code}, a redirect to "
         f"{where}: refused, because {credential} is never sent along a redirect. Set "
-        "`speech-endpoint` (in the workflow) to the resource's own https:// endpoint; if the "
+        "`speech-endpoint` (`--speech-endpoint` on the command line) to the resource's own "
+        "https:// endpoint; if the "
         "redirect comes from a proxy or a wrong URL, fix the endpoint.",
         status=response.status_code, url=url,
         request_id=response.headers.get(REQUEST_ID_HEADER))
