@@ -198,7 +198,7 @@ def _logging_refusal(enabling: bool) -> Iterator[None]:
     try:
         yield
     except SpeechServiceError as exc:
-        if not enabling or exc.status not in (400, 403, 409):
+        if not enabling or exc.status not in (400, 403):  # 409 is a conflict, not this rule
             raise
         raise ConfigError(
             f"the service refused to enable content logging ({exc}). Since API 2024-11-15 "

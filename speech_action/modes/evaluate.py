@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from speech_action.client import Dataset, Evaluation, Project, UtteranceTexts
 from speech_action.data import TestDataSet, read_references
+from speech_action.errors import shown
 from speech_action.modes.context import ModeContext
 from speech_action.modes.entities import (
     EVALUATION_KEY,
@@ -101,26 +102,28 @@ def _per_utterance(texts: UtteranceTexts, references: dict[str, str]) -> PerUtte
     or named otherwise says nothing of what the model heard."""
     if texts.unavailable:
         return PerUtterance([], False, (
-            f"The per-utterance results could not be read ({texts.unavailable}). The gate "
+            f"The per-utterance results could not be read ({shown(texts.unavailable, 400)}). "
+            "The gate "
             "uses the service's WERs alone: no per-utterance view, no significance test "
             "(require-significance cannot pass), and no cross-check of the service's WER "
             "against its own results.",))
     hyps1, hyps2 = texts.by_side[1], texts.by_side[2]
     missing = sorted(set(unmatched_references(references, hyps1))
                      | set(unmatched_references(references, hyps2)))
-    matched = {name: text for name, text in references.items() if name not in missing}
+    left_out = set(missing)
+    matched = {name: text for name, text in references.items() if name not in left_out}
     if not matched:
-        results = sorted(hyps1)[:3]
         return PerUtterance([], False, (
             f"No per-utterance result in {texts.source} matches a test transcript name "
-            f"(results name {', '.join(results)}; the transcripts {', '.join(missing[:3])}). "
+            f"(results name {_names(sorted(hyps1), 3)}; the transcripts "
+            f"{_names(missing, 3)}). "
             "The gate uses the service's WERs alone: no per-utterance view and no "
             "significance test.",))
     warnings = []
     if missing:
         warnings.append(
             f"{len(missing)} of {len(references)} test utterances have no result in "
-            f"{texts.source} ({', '.join(missing[:5])}): they are left out of the "
+            f"{texts.source} ({_names(missing, 5)}): they are left out of the "
             "per-utterance view and the recomputed WER (not counted as deleted); the "
             "service's WERs, which the gate uses, cover all of them")
     warnings += _unmatched_warnings(references, hyps1, hyps2)
@@ -181,6 +184,11 @@ def _unmatched_warnings(
                        | set(unmatched_hypotheses(references, hyps2)))
     if not unmatched:
         return []
-    shown = ", ".join(unmatched[:5])
     return [f"{len(unmatched)} transcription result(s) match no test transcript line "
-            f"({shown}); they are left out of the recomputed WER"]
+            f"({_names(unmatched, 5)}); they are left out of the recomputed WER"]
+
+
+def _names(names: list[str], most: int) -> str:
+    """The first `most` names, each clipped: result names come from the service, transcript
+    names from the pull request, and neither may flood a warning."""
+    return ", ".join(shown(name) for name in names[:most])

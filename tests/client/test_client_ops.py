@@ -401,6 +401,17 @@ def _score_files(harness: Harness, texts: dict[str, str], status: int = 200) -> 
                                                       {"values": values}))
 
 
+def _transcription_file(harness: Harness, tid: str) -> str:
+    """Transcription `tid` lists one result file, `a.wav.json`; its content URL (to answer)."""
+    url = f"https://store.blob.core.windows.net/out/{tid}.json?sv=1&sig=S"
+    files = {"values": [{"self": harness.url(f"/transcriptions/{tid}/files/a"),
+                         "name": "a.wav.json", "kind": "Transcription",
+                         "links": {"contentUrl": url}}]}
+    harness.adapter.register_uri("GET", harness.url(f"/transcriptions/{tid}/files"),
+                                 json=harness.respond("Transcriptions_ListFiles", 200, files))
+    return url
+
+
 def test_utterance_texts_come_from_the_documented_score_files(harness: Harness) -> None:
     # API description example get_evaluation_files.json (issue #14, item 4): the files are
     # named for the audio and the model; their content is read as a transcription result.
@@ -424,14 +435,7 @@ def test_unreadable_links_without_sas_are_reported_not_raised(harness: Harness) 
     _score_files(harness, {"a.wav.model1_score.json": "x", "a.wav.model2_score.json": "y"},
                  status=403)
     for tid in (T1, T2):
-        url = f"https://store.blob.core.windows.net/out/{tid}.json"
-        harness.adapter.register_uri("GET", harness.url(f"/transcriptions/{tid}/files"),
-                                     json=harness.respond("Transcriptions_ListFiles", 200, {
-                                         "values": [{"self": harness.url(
-                                             f"/transcriptions/{tid}/files/a"),
-                                             "name": "a.wav.json", "kind": "Transcription",
-                                             "links": {"contentUrl": url}}]}))
-        harness.adapter.register_uri("GET", url, status_code=403)
+        harness.adapter.register_uri("GET", _transcription_file(harness, tid), status_code=403)
     texts = client.evaluation_utterance_texts(client.get_evaluation(EV))
     assert texts.by_side == {1: {}, 2: {}}
     assert texts.unavailable is not None
@@ -445,14 +449,8 @@ def test_without_score_files_the_transcriptions_are_read(harness: Harness) -> No
                                  json=example_body(V, "get_evaluation.json"))
     _score_files(harness, {})
     for tid, text in ((T1, "Hello world"), (T2, "Hello word")):
-        url = f"https://store.blob.core.windows.net/out/{tid}.json?sv=1&sig=S"
-        harness.adapter.register_uri("GET", harness.url(f"/transcriptions/{tid}/files"),
-                                     json=harness.respond("Transcriptions_ListFiles", 200, {
-                                         "values": [{"self": harness.url(
-                                             f"/transcriptions/{tid}/files/a"),
-                                             "name": "a.wav.json", "kind": "Transcription",
-                                             "links": {"contentUrl": url}}]}))
-        harness.adapter.register_uri("GET", url, json=_result_json("a.wav", text))
+        harness.adapter.register_uri("GET", _transcription_file(harness, tid),
+                                     json=_result_json("a.wav", text))
     texts = client.evaluation_utterance_texts(client.get_evaluation(EV))
     assert texts.by_side == {1: {"a.wav": "hello world"}, 2: {"a.wav": "hello word"}}
     assert texts.source == "its transcriptions"

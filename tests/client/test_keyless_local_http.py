@@ -29,40 +29,28 @@ from speech_action.local.bearer import BearerPolicy
 from speech_action.local.recognition import EchoRecognizer
 from speech_action.local.server import ObservedExchange, start_local_service
 from speech_action.redaction import Redactor
-from tests.support.certs import make_test_ca
-from tests.support.entra import CLIENT_ID, TENANT_ID, EntraStandIn
-from tests.support.github_oidc import GitHubOidcStandIn
+from tests.support.entra import CLIENT_ID, TENANT_ID
+from tests.support.keyless import KeylessStandIns
 
 LIFETIME_S = 2
 JOB_DELAY_S = 1.5  # each job outlasts an access token at least once while it is waited for
 
 
-class Keyless:
+class Keyless(KeylessStandIns):
+    """The stand-ins, a client signed in through them, and what it sent."""
+
     def __init__(self, tmp_path: Path) -> None:
-        self.github = GitHubOidcStandIn()
-        self.entra = EntraStandIn(make_test_ca(tmp_path / "ca"), self.github,
-                                  lifetime_s=LIFETIME_S)
-        self.ca_file = str(tmp_path / "ca" / "ca.pem")
+        super().__init__(tmp_path, lifetime_s=LIFETIME_S)
         self.exchanges: list[ObservedExchange] = []
         self.redactor = Redactor()
-
-    def environment(self) -> dict[str, str]:
-        return {**self.github.environment(), "AZURE_AUTHORITY_HOST": self.entra.authority}
 
     def provider(self) -> BearerTokenProvider:
         return speech_token_provider(TENANT_ID, CLIENT_ID, self.environment(),
                                      register_secret=self.redactor.register,
-                                     ca_bundle=self.ca_file, min_validity_s=1)
+                                     ca_bundle=str(self.ca_file), min_validity_s=1)
 
     def client(self, base_url: str) -> SpeechClient:
         return SpeechClient(base_url, None, token_provider=self.provider(), request_timeout_s=30)
-
-    def tokens(self) -> list[str]:
-        return [*self.entra.issued, *self.github.issued, self.github.request_token]
-
-    def stop(self) -> None:
-        self.github.stop()
-        self.entra.stop()
 
 
 @pytest.fixture

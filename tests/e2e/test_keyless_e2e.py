@@ -19,42 +19,35 @@ from azure.storage.blob import BlobServiceClient
 from speech_action.local.bearer import BearerPolicy
 from tests.e2e.conftest import RecordingService
 from tests.support.azurite_oauth import AzuriteOAuth
-from tests.support.certs import make_test_ca
-from tests.support.entra import CLIENT_ID, TENANT_ID, EntraStandIn
-from tests.support.github_oidc import GitHubOidcStandIn
+from tests.support.entra import CLIENT_ID, TENANT_ID
+from tests.support.keyless import KeylessStandIns
 from tests.support.runner import ActionRun, run_action
 
 LIFETIME_S = 15
 JOB_DELAY_S = 1.0
 
 
-class Keyless:
+class Keyless(KeylessStandIns):
+    """The stand-ins, and the local service taking only tokens Entra issued."""
+
     def __init__(self, tmp_path: Path) -> None:
-        self.github = GitHubOidcStandIn()
-        ca_dir = tmp_path / "ca"
-        self.entra = EntraStandIn(make_test_ca(ca_dir), self.github, lifetime_s=LIFETIME_S)
-        self.ca_file = ca_dir / "ca.pem"
+        super().__init__(tmp_path, lifetime_s=LIFETIME_S)
         self.service = RecordingService(
             tmp_path / "service", job_delay_s=JOB_DELAY_S,
             bearer=BearerPolicy(verification_key=self.entra.issuer.public_key))
 
     def environment(self, *more_cas: Path) -> dict[str, str]:
-        """The runner's OIDC variables, the job's `env:` (azure-identity's names), and trust
-        in the test CAs for https to Entra ID and Azurite (requests reads
-        REQUESTS_CA_BUNDLE; azure-core's transport is requests)."""
+        """Also the job's `env:` (azure-identity's names), and trust in the test CAs for
+        https to Entra ID and Azurite (requests reads REQUESTS_CA_BUNDLE; azure-core's
+        transport is requests)."""
         bundle = self.ca_file.parent / "bundle.pem"
         bundle.write_bytes(b"".join(path.read_bytes() for path in (self.ca_file, *more_cas)))
-        return {**self.github.environment(), "AZURE_AUTHORITY_HOST": self.entra.authority,
-                "AZURE_CLIENT_ID": CLIENT_ID, "AZURE_TENANT_ID": TENANT_ID,
-                "REQUESTS_CA_BUNDLE": str(bundle)}
-
-    def tokens(self) -> list[str]:
-        return [*self.entra.issued, *self.github.issued, self.github.request_token]
+        return {**super().environment(), "AZURE_CLIENT_ID": CLIENT_ID,
+                "AZURE_TENANT_ID": TENANT_ID, "REQUESTS_CA_BUNDLE": str(bundle)}
 
     def stop(self) -> None:
         self.service.service.stop()
-        self.github.stop()
-        self.entra.stop()
+        super().stop()
 
 
 @pytest.fixture

@@ -59,3 +59,12 @@ def test_a_missing_result_leaves_that_utterance_out_and_says_so(improving: Harne
     assert any(f"1 of {len(references)} test utterances have no result" in w
                for w in outcome.report.warnings)
     assert outcome.outputs["improved"] == "true"
+
+
+def test_a_services_huge_result_name_is_clipped_in_the_warning(improving: Harness) -> None:
+    # Names in result files come from the service: a warning repeats at most 100 characters.
+    references = sorted(p.name for p in (improving.workspace / "testing_data").glob("*.wav"))
+    improving.service.result_names = {name: "x" * 10_000 + name for name in references}
+    outcome = improving.run("train-and-gate")
+    [warning] = [w for w in outcome.report.warnings if "matches a test transcript name" in w]
+    assert "x" * 101 not in warning and "more characters" in warning
