@@ -3,14 +3,33 @@
 from __future__ import annotations
 
 import stat
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from speech_action.errors import ConfigError
+from speech_action.scoring.guard import MaxRegression
 
 AUDIO_SUFFIXES = frozenset({".wav", ".mp3", ".ogg", ".opus", ".flac", ".m4a", ".aac", ".wma"})
 """Files with these suffixes are treated as audio (and then must be valid WAVs), so an
 MP3 dropped into the data folder is reported instead of silently ignored."""
+
+
+@dataclass(frozen=True)
+class TestSetSpec:
+    """One test set of `speech.yml`'s `test-sets`: its name, its folder or zip, and (for a
+    guard set, every set but the first) how much worse it may get. The first set gates."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    name: str
+    path: str | Path
+    max_regression: MaxRegression | None = None
+    """None for the gating set; a guard set without `max-regression` gets `MaxRegression()`
+    (0: it must not get worse)."""
+
+    @property
+    def gating(self) -> bool:
+        return self.max_regression is None
 
 
 @dataclass(frozen=True)
@@ -32,6 +51,20 @@ class DataLayout:
     pronunciation_paths: tuple[str, ...] | None = None
     markdown_paths: tuple[str, ...] | None = None
     acoustic_paths: tuple[str, ...] | None = None
+    test_sets: tuple[TestSetSpec, ...] = ()
+    """`speech.yml`'s `test-sets`, the gating set first; `testing` is then the gating set's
+    path. Empty: the one set in `testing` (see `test_set_specs`)."""
+
+    def test_set_specs(self) -> tuple[TestSetSpec, ...]:
+        """The test sets to evaluate, the gating set first: the configured `test-sets`, or
+        the one set in `testing`, named after its folder (or zip)."""
+        if self.test_sets:
+            return self.test_sets
+        return (TestSetSpec(name=Path(self.testing).name, path=self.testing),)
+
+    def for_test_set(self, spec: TestSetSpec) -> DataLayout:
+        """This layout with `testing` pointing at `spec`'s folder (for `discover_test_data`)."""
+        return replace(self, testing=spec.path)
 
 
 #: The repository's own folder: never data (a checkout persists its token in .git/config).

@@ -22,6 +22,7 @@ from speech_action.records.blob import (
 )
 from speech_action.records.folder import FolderStore
 from speech_action.records.models import (
+    MAX_TEST_SETS,
     RUN_KINDS,
     SCHEMA_VERSION,
     BenchmarkRecord,
@@ -29,7 +30,9 @@ from speech_action.records.models import (
     ModelRef,
     RunKind,
     RunResult,
+    TestSetScore,
     WerCounts,
+    set_scores,
 )
 from speech_action.records.store import (
     BenchmarkSnapshot,
@@ -43,6 +46,7 @@ DEFAULT_RECORDS_DIR = ".speech-records"
 __all__ = [
     "DEFAULT_CONTAINER",
     "DEFAULT_RECORDS_DIR",
+    "MAX_TEST_SETS",
     "RUN_KINDS",
     "SCHEMA_VERSION",
     "BenchmarkRecord",
@@ -58,9 +62,11 @@ __all__ = [
     "RunResult",
     "StorageSettingsError",
     "StoredCandidate",
+    "TestSetScore",
     "TokenClientFactory",
     "WerCounts",
     "open_store",
+    "set_scores",
 ]
 
 

@@ -48,6 +48,10 @@ RUN_KINDS: tuple[RunKind, ...] = ("benchmark-test", "train-and-gate", "deploy")
 _NAME_PART = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 NamePart = Annotated[str, Field(pattern=_NAME_PART)]
 
+# `speech.yml` takes at most this many test sets (config checks it); a record holding more
+# was not written by speech-action.
+MAX_TEST_SETS = 10
+
 BENCHMARK_NAME = "benchmark.json"
 HISTORY_PREFIX = "history/"
 CANDIDATES_PREFIX = "candidates/"
@@ -107,6 +111,44 @@ class WerCounts(_Tolerant):
         return self
 
 
+class TestSetScore(_Tolerant):
+    """One test set's figures in a record: the model's WER on it and, in results and
+    candidates, the benchmark's WER from the same evaluation and the set's verdict."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    path: Annotated[str, Field(max_length=1000)] = ""
+    """The set's folder or zip, workspace-relative."""
+    gating: bool = False
+    wer_percent: WerPercent
+    counts: WerCounts | None = None
+    benchmark_wer_percent: WerPercent | None = None
+    max_regression: Annotated[str, Field(max_length=20)] = ""
+    """A guard set's `max-regression` as configured (`0.5`, `5%`); "" for the gating set."""
+    passed: bool | None = None
+    """A guard set's verdict in train-and-gate (within its max-regression); else None."""
+    test_data_hash: str = ""
+    evaluation_url: str = ""
+
+
+class _SetScores(_Tolerant):
+    """The per-set figures of a record. The top-level WER, counts, test data hash and
+    evaluation stay the gating set's, so a reader from before test sets still reads a
+    record right; `test_sets` holds every set, the gating one first."""
+
+    test_sets: tuple[TestSetScore, ...] = Field(default=(), max_length=MAX_TEST_SETS)
+
+    @model_validator(mode="after")
+    def _distinct_sets(self) -> _SetScores:
+        names = [s.name for s in self.test_sets]
+        if len(set(names)) != len(names):
+            raise ValueError(f"test_sets names a set twice ({', '.join(names)})")
+        if sum(s.gating for s in self.test_sets) > 1:
+            raise ValueError("test_sets has more than one gating set")
+        return self
+
+
 class _RunStamp(_Tolerant):
     """Where a record comes from: the commit, the run and when."""
 
@@ -123,7 +165,7 @@ class _RunStamp(_Tolerant):
         return f"{self.commit}-{self.run_id}"
 
 
-class BenchmarkRecord(_RunStamp):
+class BenchmarkRecord(_RunStamp, _SetScores):
     """The current benchmark: the model to beat, its WER and the test data it was measured on.
 
     `kind` is the run that set it: `benchmark-test` (re-tested) or `deploy` (promoted).
@@ -151,7 +193,7 @@ class _Provenance(_RunStamp):
     event: str = ""
 
 
-class RunResult(_Provenance):
+class RunResult(_Provenance, _SetScores):
     """The result of one run of any mode, stored under `results/<kind>/`."""
 
     kind: RunKind
@@ -168,7 +210,7 @@ class RunResult(_Provenance):
     endpoint_url: str = ""
 
 
-class CandidateRecord(_Provenance):
+class CandidateRecord(_Provenance, _SetScores):
     """A model trained by train-and-gate; deploy chooses among the improved ones."""
 
     kind: Literal["train-and-gate"] = "train-and-gate"
@@ -184,6 +226,23 @@ class CandidateRecord(_Provenance):
 
 
 AnyRecord = TypeVar("AnyRecord", BenchmarkRecord, RunResult, CandidateRecord)
+
+
+def set_scores(record: BenchmarkRecord | RunResult | CandidateRecord,
+               gating_set: str) -> tuple[TestSetScore, ...]:
+    """Every test set's figures in `record`, the gating set first. A record written before
+    test sets holds one set, the one that gated then: it is read as the gating set, named
+    `gating_set` (without `test-sets`, the name of the testing-data folder), without a
+    migration step. A record without a WER (a deploy of an unmeasured model) has none."""
+    if record.test_sets:
+        return record.test_sets
+    if record.wer_percent is None:
+        return ()
+    benchmark = getattr(record, "benchmark_wer_percent", None)
+    return (TestSetScore(name=gating_set, gating=True, wer_percent=record.wer_percent,
+                         counts=getattr(record, "counts", None), benchmark_wer_percent=benchmark,
+                         test_data_hash=record.test_data_hash,
+                         evaluation_url=record.evaluation_url),)
 
 
 def result_name(record: RunResult) -> str:

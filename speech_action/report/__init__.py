@@ -18,6 +18,7 @@ from speech_action.report.model import (
     ModelInfo,
     Report,
     ServiceScore,
+    TestSetResult,
 )
 from speech_action.report.verdict import Verdict, verdict, wer_change
 
@@ -35,6 +36,7 @@ __all__ = [
     "Report",
     "ReportFormatError",
     "ServiceScore",
+    "TestSetResult",
     "Verdict",
     "WerChange",
     "analyze",

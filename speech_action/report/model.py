@@ -12,7 +12,13 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, field_validato
 
 from speech_action.report.figures import clean_percent
 from speech_action.run_mode import Mode
-from speech_action.scoring import NORMALIZER_NAME, GateDecision, Significance, Utterance
+from speech_action.scoring import (
+    NORMALIZER_NAME,
+    GateDecision,
+    GuardDecision,
+    Significance,
+    Utterance,
+)
 
 __all__ = [
     "DeployedModel",
@@ -23,6 +29,7 @@ __all__ = [
     "ModelInfo",
     "Report",
     "ServiceScore",
+    "TestSetResult",
 ]
 
 
@@ -70,13 +77,15 @@ class Expiry(_Frozen):
 
 
 class HistoryPoint(_Frozen):
-    """One past benchmark record, for the WER history chart (records refuse absurd WERs;
-    a point must at least be a finite number for the chart's axis)."""
+    """One past benchmark record's WER on one test set, for the WER history chart (records
+    refuse absurd WERs; a point must at least be a finite number for the chart's axis)."""
 
     time: AwareDatetime
     commit: str
     wer_percent: float = Field(ge=0, allow_inf_nan=False)
     model: str = ""
+    test_set: str = ""
+    """The test set's name; "" in reports from before test sets (the gating set)."""
 
     _clean = field_validator("wer_percent")(clean_percent)
 
@@ -91,6 +100,8 @@ class DeployedModel(_Frozen):
     test_data_hash: str = ""
     trained_at: AwareDatetime | None = None
     trained_commit: str = ""
+    test_set_wers: dict[str, float] = Field(default_factory=dict)
+    """Its WER on every test set recorded for it, by set name (the gating set's too)."""
 
     _clean = field_validator("wer_percent")(_clean_optional)
 
@@ -107,6 +118,27 @@ class EndpointChange(_Frozen):
     endpoint_id: str
 
     _clean = field_validator("benchmark_wer_percent")(_clean_optional)
+
+
+class TestSetResult(_Frozen):
+    """A guard set's part of a report (every test set but the gating one, whose figures are
+    the report's own fields): the same evaluation figures, per-utterance results and, in
+    train-and-gate, the guard's decision."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    name: str
+    path: str = ""
+    """The set's folder or zip, workspace-relative."""
+    benchmark_service: ServiceScore | None = None
+    candidate_service: ServiceScore | None = None
+    utterances: tuple[Utterance, ...] = ()
+    max_regression: str = "0"
+    """As configured: WER points (`0.5`) or percent of the set's benchmark WER (`5%`)."""
+    guard: GuardDecision | None = None
+    """train-and-gate: whether the set stayed within its max-regression."""
+    links: dict[str, str] = Field(default_factory=dict)
+    """Label -> URL: the set's evaluation and dataset."""
 
 
 class Report(_Frozen):
@@ -137,6 +169,11 @@ class Report(_Frozen):
     """Decisions explained: which candidate deploy chose and why, when the endpoint changed."""
     generated_at: AwareDatetime
     """When the report was made; expiry warnings are relative to it."""
+    test_set: str = ""
+    """The gating test set's name (its figures are the fields above); "" in reports from
+    before test sets."""
+    guard_sets: tuple[TestSetResult, ...] = ()
+    """Every other test set of `speech.yml`'s `test-sets`, in its order."""
 
     @property
     def model_under_test(self) -> ModelInfo:

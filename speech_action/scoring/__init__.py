@@ -18,10 +18,12 @@ from speech_action.scoring.compare import Comparison, ModelResult, UtteranceChan
 from speech_action.scoring.gate import (
     GateDecision,
     GateScores,
+    GuardDecision,
     MinImprovement,
     decide,
     parse_min_improvement,
 )
+from speech_action.scoring.guard import MaxRegression, apply_guards, guard, parse_max_regression
 from speech_action.scoring.normalize import NORMALIZER_NAME, normalize
 from speech_action.scoring.significance import Significance, bootstrap_columns, paired_bootstrap
 from speech_action.scoring.utterances import (
@@ -50,6 +52,8 @@ __all__ = [
     "Edit",
     "GateDecision",
     "GateScores",
+    "GuardDecision",
+    "MaxRegression",
     "MinImprovement",
     "ModelResult",
     "ScoringInputError",
@@ -59,12 +63,15 @@ __all__ = [
     "UtteranceCounts",
     "align",
     "align_all",
+    "apply_guards",
     "bootstrap_columns",
     "compare",
     "decide",
+    "guard",
     "normalize",
     "pair_utterances",
     "paired_bootstrap",
+    "parse_max_regression",
     "parse_min_improvement",
     "render_alignment",
     "score",

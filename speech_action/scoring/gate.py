@@ -14,12 +14,22 @@ from dataclasses import dataclass
 
 from speech_action.scoring.significance import Significance
 
-__all__ = ["GateDecision", "GateScores", "MinImprovement", "decide", "parse_min_improvement"]
+__all__ = [
+    "AMOUNT_PATTERN",
+    "TOLERANCE",
+    "GateDecision",
+    "GateScores",
+    "GuardDecision",
+    "MinImprovement",
+    "decide",
+    "parse_min_improvement",
+]
 
 # Float comparisons of WERs with two decimals (6.5 - 6.2 = 0.2999999999999998)
 # must not turn "exactly the required gain" into a failure.
-_TOLERANCE = 1e-9
-_PATTERN = re.compile(r"^\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<percent>%?)\s*$")
+TOLERANCE = 1e-9
+# WER points (`0.5`) or a percentage of the benchmark WER (`5%`): min- and max- amounts.
+AMOUNT_PATTERN = re.compile(r"^\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<percent>%?)\s*$")
 
 
 @dataclass(frozen=True)
@@ -50,7 +60,7 @@ def parse_min_improvement(value: str | float) -> MinImprovement:
         if not math.isfinite(value) or value < 0:
             raise _error(str(value))
         return MinImprovement(float(value))
-    match = _PATTERN.match(value)
+    match = AMOUNT_PATTERN.match(value)
     if match is None:
         raise _error(value)
     number = float(match["number"])
@@ -70,6 +80,19 @@ def _error(value: str, why: str = "") -> ValueError:
 
 
 @dataclass(frozen=True)
+class GuardDecision:
+    """One guard set's outcome (`guard.guard`): `regression_points` is `wer - benchmark
+    wer` (positive: worse), `allowed_points` what its `max-regression` allows."""
+
+    test_set: str
+    passed: bool
+    regression_points: float
+    allowed_points: float
+    max_regression: str
+    reason: str
+
+
+@dataclass(frozen=True)
 class GateDecision:
     """The outcome and the rule that made it, in words (`reason`)."""
 
@@ -80,6 +103,8 @@ class GateDecision:
     min_improvement: str
     significance_required: bool = False
     significant: bool | None = None
+    guards: tuple[GuardDecision, ...] = ()
+    """The guard sets' decisions (`guard.apply_guards`); `improved` includes them."""
 
 
 @dataclass(frozen=True)
@@ -109,7 +134,7 @@ def decide(
     benchmark_wer_percent, wer_percent = scores.benchmark_wer_percent, scores.wer_percent
     gain = benchmark_wer_percent - wer_percent
     required = min_improvement.required_points(benchmark_wer_percent)
-    enough = gain > _TOLERANCE and gain >= required - _TOLERANCE
+    enough = gain > TOLERANCE and gain >= required - TOLERANCE
     reason = _gain_reason(benchmark_wer_percent, wer_percent, gain, required, min_improvement)
     significant = None if significance is None else significance.significant
     improved = enough
@@ -131,11 +156,11 @@ def _gain_reason(
     benchmark: float, wer: float, gain: float, required: float, rule: MinImprovement
 ) -> str:
     wanted = _requirement(required, rule, benchmark)
-    if abs(gain) <= _TOLERANCE:
+    if abs(gain) <= TOLERANCE:
         return f"WER did not change ({wer:.2f} %) (required: {wanted})"
     direction = "fell" if gain > 0 else "rose"
     moved = f"WER {direction} {abs(gain):.2f} points, from {benchmark:.2f} % to {wer:.2f} %"
-    if gain > 0 and gain < required - _TOLERANCE:
+    if gain > 0 and gain < required - TOLERANCE:
         return f"{moved}: less than required (required: {wanted})"
     return f"{moved} (required: {wanted})"
 

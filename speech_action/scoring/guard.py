@@ -1,0 +1,99 @@
+"""The guard sets: a test set other than the gating one may get worse by at most its
+`max-regression` (pure).
+
+Rule (product contract, "Test sets"): improved when the gating set meets `min-improvement`
+(`gate.decide`) and each guard set gets worse by no more than its `max-regression`: WER
+points, or `N%` of that set's benchmark WER; the default 0 means it must not get worse at
+all. Like the gate, a guard uses the service's WERs of one evaluation (`GateScores`, which
+refuses a missing, non-finite or negative WER: a guard fails closed too).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from speech_action.scoring.gate import (
+    AMOUNT_PATTERN,
+    TOLERANCE,
+    GateDecision,
+    GateScores,
+    GuardDecision,
+)
+
+__all__ = ["GuardDecision", "MaxRegression", "apply_guards", "guard", "parse_max_regression"]
+
+@dataclass(frozen=True)
+class MaxRegression:
+    """`max-regression` of a guard set: WER points, or percent of its benchmark WER."""
+
+    value: float = 0.0
+    relative: bool = False
+
+    def allowed_points(self, benchmark_wer_percent: float) -> float:
+        if self.relative:
+            return benchmark_wer_percent * self.value / 100
+        return self.value
+
+    def __str__(self) -> str:
+        return f"{self.value:g}%" if self.relative else f"{self.value:g}"
+
+
+def parse_max_regression(value: str) -> MaxRegression:
+    """`"0.5"` -> 0.5 points, `"5%"` -> 5 % of the set's benchmark WER, `"0"` -> no worse.
+
+    Anything else is a `ValueError` that says what to write; the caller names the file,
+    line and set.
+    """
+    match = AMOUNT_PATTERN.match(value)
+    if match is None:
+        raise ValueError(
+            f"{value!r} is not a valid max-regression. Use WER points such as 0.5, a "
+            "percentage of the set's benchmark WER such as 5%, or 0 (it must not get worse)."
+        )
+    return MaxRegression(float(match["number"]), bool(match["percent"]))
+
+
+def guard(test_set: str, scores: GateScores, max_regression: MaxRegression) -> GuardDecision:
+    """Whether the guard set `test_set` stayed within `max_regression` (service WERs)."""
+    regression = scores.wer_percent - scores.benchmark_wer_percent
+    allowed = max_regression.allowed_points(scores.benchmark_wer_percent)
+    passed = regression <= allowed + TOLERANCE
+    rule = _allowance(max_regression, allowed, scores.benchmark_wer_percent)
+    if regression > TOLERANCE:
+        moved = (f"WER rose {regression:.2f} points, from {scores.benchmark_wer_percent:.2f} % "
+                 f"to {scores.wer_percent:.2f} %")
+    elif regression < -TOLERANCE:
+        moved = (f"WER fell {-regression:.2f} points, from {scores.benchmark_wer_percent:.2f} % "
+                 f"to {scores.wer_percent:.2f} %")
+    else:
+        moved = f"WER did not change ({scores.wer_percent:.2f} %)"
+    verdict = "within" if passed else "more than"
+    return GuardDecision(test_set=test_set, passed=passed, regression_points=regression,
+                         allowed_points=allowed, max_regression=str(max_regression),
+                         reason=f"{test_set}: {moved}, {verdict} {rule}")
+
+
+def _allowance(rule: MaxRegression, allowed: float, benchmark: float) -> str:
+    if rule.value == 0:
+        return "the allowed regression of none"
+    if rule.relative:
+        return (f"the allowed {rule} of its benchmark WER {benchmark:.2f} % = "
+                f"{allowed:.2f} points")
+    return f"the allowed {allowed:.2f} points"
+
+
+def apply_guards(gate: GateDecision, guards: Sequence[GuardDecision],
+                 gating_set: str = "") -> GateDecision:
+    """The gating set's decision with the guard sets': improved only when the gating set
+    (named `gating_set`) improved and every guard passed. The reason names each guard set
+    that blocked."""
+    blocked = [g for g in guards if not g.passed]
+    reason = f"{gating_set}: {gate.reason}" if guards and gating_set else gate.reason
+    if blocked:
+        reason += "; blocked by " + "; ".join(g.reason for g in blocked)
+    elif guards:
+        names = ", ".join(g.test_set for g in guards)
+        reason += f"; guard set(s) {names} within their max-regression"
+    return replace(gate, improved=gate.improved and not blocked, reason=reason,
+                   guards=tuple(guards))
