@@ -9,7 +9,8 @@ from speech_action.client import Endpoint
 from speech_action.modes.context import ModeContext
 from speech_action.modes.model_choice import transcription_date
 from speech_action.modes.service import AnyModel
-from speech_action.records import ModelRef, WerCounts
+from speech_action.modes.test_sets import gating_set_name
+from speech_action.records import ModelRef, WerCounts, set_scores
 from speech_action.report import Expiry, HistoryPoint, ModelInfo, ServiceScore, fixed
 
 
@@ -51,12 +52,16 @@ def endpoint_expiry(endpoint: Endpoint, model: AnyModel) -> Expiry | None:
 
 
 def history(ctx: ModeContext, limit: int = 20) -> tuple[HistoryPoint, ...]:
-    """The chart's points; a history entry that is not a valid record is skipped with a
-    warning (one bad file must not stop every later run; benchmark.json itself is strict)."""
+    """The chart's points, one per test set of each of the last `limit` benchmarks (a
+    benchmark from before test sets counts as the gating set's); a history entry that is not
+    a valid record is skipped with a warning (one bad file must not stop every later run;
+    benchmark.json itself is strict)."""
+    gating = gating_set_name(ctx)
     return tuple(
-        HistoryPoint(time=record.time, commit=record.commit[:7], wer_percent=record.wer_percent,
-                     model=record.model.name)
+        HistoryPoint(time=record.time, commit=record.commit[:7], wer_percent=score.wer_percent,
+                     model=record.model.name, test_set=score.name)
         for record in ctx.store.history(limit, skipped=ctx.log.warning)
+        for score in set_scores(record, gating)
     )
 
 

@@ -35,6 +35,8 @@ from speech_action.modes.endpoint import (
 )
 from speech_action.modes.entities import ensure_project, entity_id, is_base_model_url
 from speech_action.modes.model_choice import transcription_date
+from speech_action.modes.set_results import sets_output
+from speech_action.modes.test_sets import gating_set_name
 from speech_action.modes.waiting import wait_for
 from speech_action.records import (
     BenchmarkRecord,
@@ -43,6 +45,8 @@ from speech_action.records import (
     RecordConflictError,
     RunResult,
     StoredCandidate,
+    TestSetScore,
+    set_scores,
 )
 from speech_action.report import DeployedModel, EndpointChange, Mode, Report, WerChange
 from speech_action.scoring import NORMALIZER_NAME
@@ -65,35 +69,44 @@ def run(ctx: ModeContext) -> ModeOutcome:
     notes.append(_serving_note(deployment, model))
     warnings += _record(ctx, model, endpoint, candidate, snapshot)
     expiry = endpoint_expiry(endpoint, model)
+    gating_set = gating_set_name(ctx)
     report = Report(
         mode=Mode.DEPLOY, locale=ctx.settings.locale, benchmark_model=model_info(model),
         links={"endpoint": endpoint.self_url, "model": model.self_url},
         expiries=() if expiry is None else (expiry,), history=history(ctx),
         commit=ctx.run.commit_sha, run_url=ctx.run.run_url, warnings=tuple(warnings),
-        notes=tuple(notes), generated_at=ctx.now(),
-        deployment=_endpoint_change(model, endpoint, candidate, snapshot, candidates),
+        notes=tuple(notes), generated_at=ctx.now(), test_set=gating_set,
+        deployment=_endpoint_change(model, endpoint, candidate, snapshot, candidates,
+                                    gating_set),
     )
     return ModeOutcome(outputs=_outputs(ctx, model, endpoint, candidate), report=report)
 
 
 def _endpoint_change(model: CustomModel, endpoint: Endpoint,
                      candidate: CandidateRecord | None, snapshot: BenchmarkSnapshot,
-                     candidates: Sequence[StoredCandidate]) -> EndpointChange:
-    """The deploy table: the benchmark this run read at its start, and the new model."""
+                     candidates: Sequence[StoredCandidate], gating_set: str) -> EndpointChange:
+    """The deploy table: the benchmark this run read at its start, and the new model, with
+    their WERs on every test set recorded for them."""
     previous = snapshot.record
     return EndpointChange(
         previous=None if previous is None else DeployedModel(
             name=previous.model.name or previous.model.id, id=previous.model.id,
             wer_percent=previous.wer_percent, test_data_hash=previous.test_data_hash,
+            test_set_wers=_wers(set_scores(previous, gating_set)),
             **_trained(_newest_candidate(candidates, previous.model.id))),
         deployed=DeployedModel(
             name=model.display_name or model.id, id=model.id,
             wer_percent=None if candidate is None else candidate.wer_percent,
             test_data_hash="" if candidate is None else candidate.test_data_hash,
+            test_set_wers={} if candidate is None else _wers(set_scores(candidate, gating_set)),
             **_trained(candidate)),
         benchmark_wer_percent=None if candidate is None else candidate.benchmark_wer_percent,
         endpoint_name=endpoint.display_name or endpoint.id, endpoint_id=endpoint.id,
     )
+
+
+def _wers(scores: Sequence[TestSetScore]) -> dict[str, float]:
+    return {score.name: score.wer_percent for score in scores}
 
 
 class _Trained(TypedDict):
@@ -124,11 +137,13 @@ def _outputs(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
         figures = WerChange(candidate.benchmark_wer_percent, candidate.wer_percent).outputs()
     elif candidate is not None:
         figures["wer"] = percent(candidate.wer_percent)
+    gating_set = gating_set_name(ctx)
     return {
         **figures, "improved": "false",
         "model": model.self_url, "model-id": model.id,
         "evaluation": _evaluation_url(ctx, candidate),
         "endpoint": endpoint.self_url, "endpoint-id": endpoint.id,
+        "test-sets": sets_output(() if candidate is None else set_scores(candidate, gating_set)),
     }
 
 
@@ -214,6 +229,8 @@ def _serving_note(deployment: Deployment, model: CustomModel) -> str:
 def _record(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
             candidate: CandidateRecord | None, snapshot: BenchmarkSnapshot) -> list[str]:
     common = stamp(ctx)
+    gated = () if candidate is None else set_scores(
+        candidate, gating_set_name(ctx))
     ctx.store.write_result(RunResult(
         **common, ref=ctx.run.ref or "", event=ctx.run.event, kind="deploy",
         model=model_ref(model), endpoint_url=endpoint.self_url, normalizer=NORMALIZER_NAME,
@@ -221,6 +238,7 @@ def _record(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
         benchmark_wer_percent=None if candidate is None else candidate.benchmark_wer_percent,
         test_data_hash="" if candidate is None else candidate.test_data_hash,
         training_data_hashes={} if candidate is None else candidate.training_data_hashes,
+        test_sets=gated,
     ))
     if candidate is None:
         message = (f"no WER is recorded for {model.display_name} (it was not an improved "
@@ -228,15 +246,35 @@ def _record(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
                    "benchmark-test to measure it")
         ctx.log.warning(message)
         return [message]
+    # The benchmark keeps the model's own WER on every set it was gated on; the gate's
+    # verdict and the WER it was gated against belong to the candidate, not the benchmark.
     record = BenchmarkRecord(
         **common, kind="deploy", model=model_ref(model), wer_percent=candidate.wer_percent,
         normalizer=NORMALIZER_NAME, test_data_hash=candidate.test_data_hash,
         evaluation_url=candidate.evaluation_url,
+        test_sets=tuple(s.model_copy(update={"benchmark_wer_percent": None, "passed": None})
+                        for s in gated),
     )
     _write_benchmark_while_served(ctx, record, endpoint, model, snapshot)
     ctx.log.info(f"{model.display_name} is the new benchmark "
                  f"(WER {percent(candidate.wer_percent)} %)")
-    return []
+    return _unmeasured_sets(ctx, model, gated)
+
+
+def _unmeasured_sets(ctx: ModeContext, model: CustomModel,
+                     gated: Sequence[TestSetScore]) -> list[str]:
+    """The configured test sets the model was not gated on (added since its training run):
+    the new benchmark has no WER for them until benchmark-test measures it."""
+    measured = {score.name for score in gated}
+    missing = [spec.name for spec in ctx.settings.data.test_set_specs()
+               if spec.name not in measured]
+    if not missing:
+        return []
+    message = (f"{model.display_name} was not evaluated on the test set(s) "
+               f"{', '.join(missing)} (added after it was trained), so the benchmark has no "
+               "WER for them; run benchmark-test to measure it")
+    ctx.log.warning(message)
+    return [message]
 
 
 def _write_benchmark_while_served(ctx: ModeContext, record: BenchmarkRecord,

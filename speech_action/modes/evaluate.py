@@ -1,4 +1,4 @@
-"""One evaluation of two models on the test dataset, read back utterance by utterance.
+"""One evaluation of two models on a test set, submitted, then read back utterance by utterance.
 
 `model1` is the benchmark and `model2` the model under test, so both WERs come from one
 job on the same data. The service's WERs drive the gate; our recomputation from the
@@ -17,7 +17,6 @@ from speech_action.errors import shown
 from speech_action.modes.context import ModeContext
 from speech_action.modes.entities import (
     EVALUATION_KEY,
-    display_name,
     evaluation_key,
     find_reusable,
     traceability,
@@ -48,18 +47,24 @@ class EvaluationOutcome:
     warnings: tuple[str, ...]
 
 
-def evaluate(
+def submit_evaluation(
     ctx: ModeContext,
     *,
     model1_url: str,
     model2_url: str,
     dataset: Dataset,
-    test_set: TestDataSet,
     project: Project | None,
-    purpose: str,
-) -> EvaluationOutcome:
-    """Evaluate (or reuse the finished evaluation of) these two models on `dataset`."""
-    evaluation = _create_or_reuse(ctx, model1_url, model2_url, dataset, project, purpose)
+    name: str,
+) -> Evaluation:
+    """Create the evaluation of these two models on `dataset` (named `name`), or find the
+    one an earlier run created; it is not waited for, so several run at once."""
+    return _create_or_reuse(ctx, model1_url, model2_url, dataset, project, name)
+
+
+def finish_evaluation(ctx: ModeContext, evaluation: Evaluation, test_set: TestDataSet,
+                      *, label: str = "") -> EvaluationOutcome:
+    """Wait for `evaluation` and read both models' scores and per-utterance results.
+    `label` (a test set's name) starts its warnings when there are several sets."""
     evaluation = wait_for(ctx, evaluation, f"evaluation {evaluation.display_name}")
     benchmark, candidate = service_score(evaluation, 1), service_score(evaluation, 2)
     references = read_references(test_set)
@@ -76,7 +81,8 @@ def evaluate(
             check_agreement(evaluation, 2, candidate, comparison.candidate.score)
         if not comparison.same_hypotheses:
             significance = _significance(comparison)
-    for warning in per_utterance.warnings:
+    warnings = tuple(f"{label}: {w}" if label else w for w in per_utterance.warnings)
+    for warning in warnings:
         ctx.log.warning(warning)
     return EvaluationOutcome(
         evaluation=evaluation,
@@ -84,7 +90,7 @@ def evaluate(
         candidate=candidate,
         utterances=tuple(per_utterance.utterances),
         significance=significance,
-        warnings=per_utterance.warnings,
+        warnings=warnings,
     )
 
 
@@ -136,7 +142,7 @@ def _create_or_reuse(
     model2_url: str,
     dataset: Dataset,
     project: Project | None,
-    purpose: str,
+    name: str,
 ) -> Evaluation:
     key = evaluation_key(model1_url, model2_url, dataset.self_url)
     existing = find_reusable(ctx.service.list_evaluations(), EVALUATION_KEY, key)
@@ -150,7 +156,7 @@ def _create_or_reuse(
         return existing
     project_url = None if project is None else project.self_url
     return ctx.service.create_evaluation(
-        display_name(ctx, purpose, "evaluation"),
+        name,
         model1_url,
         model2_url,
         dataset.self_url,

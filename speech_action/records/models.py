@@ -127,7 +127,8 @@ class TestSetScore(_Tolerant):
     max_regression: Annotated[str, Field(max_length=20)] = ""
     """A guard set's `max-regression` as configured (`0.5`, `5%`); "" for the gating set."""
     passed: bool | None = None
-    """A guard set's verdict in train-and-gate (within its max-regression); else None."""
+    """train-and-gate's verdict on the set: the gating set met min-improvement, a guard set
+    stayed within its max-regression; None where nothing was gated (benchmark-test)."""
     test_data_hash: str = ""
     evaluation_url: str = ""
 

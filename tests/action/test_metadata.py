@@ -93,7 +93,7 @@ def test_readme_outputs_table_equals_action_yml() -> None:
 # In PRODUCT.md but not built yet: whoever builds them adds them to INPUTS (and action.yml,
 # the README) and takes them out of here; until then they must stay out of action.yml.
 PLANNED_INPUTS: set[str] = set()
-PLANNED_OUTPUTS = {"test-sets"}  # PRODUCT.md's "Test sets" section, not built yet
+PLANNED_OUTPUTS: set[str] = set()
 # The contract writes a default the action computes at run time; action.yml leaves it empty.
 COMPUTED_DEFAULTS = {"endpoint-name": "<owner/repo> custom speech"}
 

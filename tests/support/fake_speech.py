@@ -90,6 +90,8 @@ class FakeSpeech:
             base_model_json("base-2", created=START - timedelta(days=30)),
         ]
         self.recognizers: dict[str, Callable[[str], str]] = {}
+        self.trained_recognizer: Callable[[str], str] | None = None
+        """How every custom model without an entry in `recognizers` hears (None: perfectly)."""
         self.evaluation_overrides: dict[str, Any] = {}
         self.dataset_properties: dict[str, dict[str, Any]] = {}
         """What the service says of an imported dataset of a kind (acceptedLineCount, ...)."""
@@ -327,7 +329,8 @@ class FakeSpeech:
                   else Evaluation.model_validate(evaluation))
         ref = parsed.model1 if side == 1 else parsed.model2
         assert ref is not None
-        recognize = self.recognizers.get(ref.id, lambda reference: reference)
+        trained = self.trained_recognizer if ref.id.startswith("models-") else None
+        recognize = self.recognizers.get(ref.id, trained or (lambda reference: reference))
         return {name: recognize(reference) for name, reference in references.items()}
 
     def _evaluation_properties(self, entity: dict[str, Any]) -> dict[str, Any]:
