@@ -3,7 +3,7 @@ between service and recomputation, and expiry warnings (pure; `now` is a paramet
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -29,6 +29,8 @@ class Analysis:
     """None when the report has no utterances (deploy, or no result files)."""
     discrepancies: tuple[str, ...]
     expiry_warnings: tuple[str, ...]
+    guard_comparisons: tuple[Comparison | None, ...] = ()
+    """One per guard set (`Report.guard_sets`, same order); None where it has no utterances."""
 
     @property
     def warnings(self) -> tuple[str, ...]:
@@ -46,10 +48,12 @@ def analyze(report: Report, *, now: datetime | None = None) -> Analysis:
     if remembered is not None and remembered[0] is report and remembered[1] == now:
         return remembered[2]
     comparison = compare(report.utterances) if report.utterances else None
+    guards = tuple(compare(s.utterances) if s.utterances else None for s in report.guard_sets)
     analysis = Analysis(
         comparison=comparison,
-        discrepancies=tuple(wer_discrepancies(report, comparison)),
+        discrepancies=tuple(wer_discrepancies(report, comparison, guards)),
         expiry_warnings=tuple(expiry_warnings(report.expiries, now or report.generated_at)),
+        guard_comparisons=guards,
     )
     _last_analysis["last"] = (report, now, analysis)
     return analysis
@@ -72,18 +76,29 @@ def expiry_warnings(expiries: Iterable[Expiry], now: datetime) -> list[str]:
     return warnings
 
 
-def wer_discrepancies(report: Report, comparison: Comparison | None) -> list[str]:
-    """A warning per model whose service WER and recomputed WER differ by more than
-    `DISCREPANCY_POINTS`: the gate uses the service's, so the reader should know."""
+def wer_discrepancies(report: Report, comparison: Comparison | None,
+                      guard_comparisons: Sequence[Comparison | None] = ()) -> list[str]:
+    """A warning per model (and guard set) whose service WER and recomputed WER differ by
+    more than `DISCREPANCY_POINTS`: the gate uses the service's, so the reader should know."""
+    warnings = _discrepancies(report, report.benchmark_service, report.candidate_service,
+                              comparison, "")
+    for test_set, guard in zip(report.guard_sets, guard_comparisons, strict=True):
+        warnings += _discrepancies(report, test_set.benchmark_service,
+                                   test_set.candidate_service, guard,
+                                   f" on test set {test_set.name}")
+    return warnings
+
+
+def _discrepancies(report: Report, benchmark: ServiceScore | None,
+                   candidate: ServiceScore | None, comparison: Comparison | None,
+                   where: str) -> list[str]:
     if comparison is None:
         return []
     pairs: list[tuple[str, ServiceScore | None, float]] = [
-        (report.benchmark_model.name, report.benchmark_service, comparison.benchmark.score.wer)
+        (report.benchmark_model.name, benchmark, comparison.benchmark.score.wer)
     ]
     if report.candidate_model is not None:
-        pairs.append(
-            (report.candidate_model.name, report.candidate_service, comparison.candidate.score.wer)
-        )
+        pairs.append((report.candidate_model.name, candidate, comparison.candidate.score.wer))
     warnings = []
     for name, service, recomputed in pairs:
         if service is None:
@@ -91,7 +106,7 @@ def wer_discrepancies(report: Report, comparison: Comparison | None) -> list[str
         ours = recomputed * 100
         if abs(service.wer_percent - ours) > DISCREPANCY_POINTS:
             warnings.append(
-                f"Model {name}: the service's WER {service.wer_percent:.2f} % and the "
+                f"Model {name}{where}: the service's WER {service.wer_percent:.2f} % and the "
                 f"recomputed WER {ours:.2f} % differ by more than {DISCREPANCY_POINTS:g} "
                 f"point. The gate uses the service's WER; the recomputation normalizes "
                 f"with {report.normalizer}, so check the references' spelling and "

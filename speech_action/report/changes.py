@@ -9,14 +9,15 @@ when the size limit leaves some out.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 
-from speech_action.report.escape import escape_html, one_line
+from speech_action.report.escape import escape_html, escape_markdown, one_line
 from speech_action.report.model import Report
+from speech_action.report.test_sets import TestSet
 from speech_action.scoring import Comparison, UtteranceChange, render_alignment
 
-__all__ = ["Changes", "Limits", "changes", "counts_line", "utterance_block",
+__all__ = ["Changes", "Limits", "changes", "counts_line", "sets_section", "utterance_block",
            "utterances_section"]
 
 
@@ -113,10 +114,93 @@ class _Filler:
         return kept
 
     def note(self) -> str | None:
-        if not self.left_out:
-            return None
-        return (f"*{self.left_out} more utterance(s) left out to keep this under GitHub's "
-                "size limit; the JSON report (`report` output) has every utterance.*")
+        return _left_out_note(self.left_out)
+
+
+def _left_out_note(count: int) -> str | None:
+    if not count:
+        return None
+    return (f"*{count} more utterance(s) left out to keep this under GitHub's "
+            "size limit; the JSON report (`report` output) has every utterance.*")
+
+
+# Headings and counts of one more test set, out of the blocks' budget.
+_SET_OVERHEAD = 400
+
+
+def sets_section(report: Report, sets: Sequence[TestSet], limits: Limits) -> str | None:
+    """Several test sets: what got worse in any set before what got better in any, the
+    sets that blocked the gate first (a model that broke general speech shows that before
+    its gains), then the gating set's and the other guards' in order. The byte budget is
+    shared: each list of blocks gets an equal share of what is left, the smallest first,
+    so one large set cannot crowd out the others."""
+    shown = [(s, s.comparison) for s in sets if s.comparison is not None]
+    if not shown:
+        return None
+    limits = replace(limits, budget=limits.budget - _SET_OVERHEAD * len(shown))
+    if all(comparison.same_hypotheses for _, comparison in shown):
+        return _sets_most_errors(report, shown, limits)
+    found = [changes(comparison) for _, comparison in shown]
+    blocked_first = sorted(range(len(shown)), key=lambda i: not shown[i][0].blocked)
+    worse = [(i, found[i].worse[:limits.max_worse]) for i in blocked_first if found[i].worse]
+    better = [(i, found[i].better[:limits.max_better]) for i in range(len(shown))
+              if found[i].better]
+    kept_worse, left = _allot(report, shown, worse, limits, limits.budget)
+    kept_better, _ = _allot(report, shown, better, limits, left)
+    total = sum(len(kept) for _, kept in kept_worse + kept_better)
+    parts = [f"### Utterances that changed most ({total} of "
+             f"{sum(f.changed for f in found)} changed, in {len(shown)} test sets)",
+             "\n".join(f"- {s.label}: {counts_line(f)}" for (s, _), f in zip(shown, found,
+                                                                            strict=True))]
+    for i, kept in kept_worse:
+        parts += [f"#### \u26a0\ufe0f Got worse in {escape_markdown(shown[i][0].name)} "
+                  f"({len(kept)} of {len(found[i].worse)})", *kept]
+    for i, kept in kept_better:
+        if kept:
+            parts += [f"#### Got better in {escape_markdown(shown[i][0].name)} "
+                      f"({len(kept)} of {len(found[i].better)})", *kept]
+    left_out = sum(len(w) for _, w in worse + better) - \
+        sum(len(k) for _, k in kept_worse + kept_better)
+    return "\n\n".join(p for p in [*parts, _left_out_note(left_out)] if p)
+
+
+def _sets_most_errors(report: Report, shown: list[tuple[TestSet, Comparison]],
+                      limits: Limits) -> str | None:
+    ranked = [comparison.most_errors(len(comparison.utterances)) for _, comparison in shown]
+    wanted = [(i, r[:limits.max_better]) for i, r in enumerate(ranked) if r]
+    if not wanted:
+        return None
+    kept, _ = _allot(report, shown, wanted, limits, limits.budget)
+    total = sum(len(blocks) for _, blocks in kept)
+    parts = [f"### Utterances with the most errors ({total} of {sum(map(len, ranked))}, "
+             f"in {len(shown)} test sets)"]
+    for i, blocks in kept:
+        parts += [f"#### {shown[i][0].label} ({len(blocks)} of {len(ranked[i])})", *blocks]
+    left_out = sum(len(w) for _, w in wanted) - total
+    return "\n\n".join(p for p in [*parts, _left_out_note(left_out)] if p)
+
+
+def _allot(report: Report, shown: list[tuple[TestSet, Comparison]],
+           wanted: list[tuple[int, list[UtteranceChange]]], limits: Limits,
+           budget: int) -> tuple[list[tuple[int, list[str]]], int]:
+    """The leading blocks of each set's list that fit: the lists are filled smallest
+    first, each with an equal share of the budget still left, so what a small list does
+    not use goes to the larger ones. Returns the kept blocks (in `wanted`'s order) and
+    the budget left."""
+    rendered = [[_renderer(report, shown[i][1], limits)(c) for c in changes_]
+                for i, changes_ in wanted]
+    sizes = [[len(block.encode()) + 2 for block in blocks] for blocks in rendered]
+    counts = [0] * len(wanted)
+    for rank, j in enumerate(sorted(range(len(wanted)), key=lambda j: sum(sizes[j]))):
+        share, used = budget // (len(wanted) - rank), 0
+        for size in sizes[j]:  # in order: once one is left out, so are the rest
+            if used + size > share:
+                break
+            used += size
+            counts[j] += 1
+        budget -= used
+    kept = [(i, rendered[j][:counts[j]]) for j, (i, _) in enumerate(wanted)]
+    return kept, budget
 
 
 def utterance_block(

@@ -13,6 +13,14 @@ but disappears on white. The init directive sets the xychart theme variables (Me
 docs, "XY Chart" > "Chart Theme Variables") to colours with contrast on both backgrounds
 (GitHub's accent blue, an orange, and a mid grey for the text), on a transparent
 background.
+
+Several test sets (issue #16) get one chart each, under the set's name, rather than one
+chart with a series per set: xychart has one x axis and no gaps, but the sets' records
+need not share positions (a guard set added later has a shorter history), the sets' WERs
+can differ tenfold (one axis would flatten the low one), and without a legend more
+series would need more colours, each with contrast on both themes. One chart per set keeps
+the blue benchmark and the orange new model meaning the same thing in every chart. A
+record from before test sets (`test_set` "") counts as the gating set's.
 """
 
 from __future__ import annotations
@@ -24,10 +32,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from speech_action.report.escape import escape_markdown
 from speech_action.report.figures import fixed
 from speech_action.report.model import HistoryPoint, Mode, Report
+from speech_action.report.test_sets import TestSet, test_sets
 
-__all__ = ["HISTORY_POINTS", "RunPoint", "candidate_point", "history_chart"]
+__all__ = ["HISTORY_POINTS", "RunPoint", "candidate_point", "history_chart", "history_section"]
 
 HISTORY_POINTS = 20
 # Labels go inside double quotes in Mermaid; keep a conservative character set.
@@ -59,13 +69,47 @@ class RunPoint:
     benchmark_wer_percent: float
 
 
-def candidate_point(report: Report) -> RunPoint | None:
+def candidate_point(report: Report, test_set: TestSet | None = None) -> RunPoint | None:
+    """This run's point: the gating set's figures, or those of `test_set`."""
+    benchmark, candidate = ((test_set.benchmark, test_set.candidate) if test_set else
+                            (report.benchmark_service, report.candidate_service))
     if report.mode is not Mode.TRAIN_AND_GATE:
         return None
-    if report.candidate_service is None or report.benchmark_service is None:
+    if candidate is None or benchmark is None:
         return None
     return RunPoint(report.generated_at, report.commit[:7],
-                    report.candidate_service.wer_percent, report.benchmark_service.wer_percent)
+                    candidate.wer_percent, benchmark.wer_percent)
+
+
+def history_section(report: Report, *, limit: int = HISTORY_POINTS) -> str | None:
+    """"WER history": one chart, or with several test sets one per set that has two
+    positions."""
+    sets = _chart_sets(report)
+    if len(sets) == 1:
+        _, names, point = sets[0]
+        points = [p for p in report.history if not report.test_set or p.test_set in names]
+        chart = history_chart(points, candidate=point, limit=limit)
+        return f"### WER history\n\n{chart}" if chart else None
+    charts = []
+    for label, names, point in sets:
+        points = [p for p in report.history if p.test_set in names]
+        chart = history_chart(points, candidate=point, limit=limit)
+        if chart:
+            charts.append(f"#### {label}\n\n{chart}")
+    return "\n\n".join(["### WER history", *charts]) if charts else None
+
+
+def _chart_sets(report: Report) -> list[tuple[str, set[str], RunPoint | None]]:
+    """Per chart: the set's name as Markdown, the history's names for it, this run's point.
+    Deploy names its sets only in the models' per-set WERs."""
+    sets = [(s.label, {"", report.test_set} if s.gating else {s.name},
+             candidate_point(report, s)) for s in test_sets(report)]
+    if report.deployment is not None:
+        known = {report.test_set, *(s.name for s in report.guard_sets)}
+        models = (report.deployment.previous, report.deployment.deployed)
+        extra = dict.fromkeys(n for m in models if m for n in m.test_set_wers if n not in known)
+        sets += [(escape_markdown(name), {name}, None) for name in extra]
+    return sets
 
 
 def history_chart(history: Sequence[HistoryPoint], *, candidate: RunPoint | None = None,

@@ -42,11 +42,14 @@ def is_local(url: str) -> bool:
 
 def entities(report: Report, *, compact: bool) -> str | None:
     """The service entities by id, and where a person can open them."""
+    links = [*report.links.items(),
+             *((f"{label} ({test_set.name})", url) for test_set in report.guard_sets
+               for label, url in test_set.links.items())]
     items = [f"{escape_markdown(label)} {code_span(entity_id(url))}"
-             for label, url in report.links.items() if entity_id(url)]
+             for label, url in links if entity_id(url)]
     if not items:
         return None
-    remote = any(not is_local(url) for url in report.links.values())
+    remote = any(not is_local(url) for _, url in links)
     where = (f"Open them in [Speech Studio]({SPEECH_STUDIO_URL}) \u203a Custom speech \u203a "
              "your project." if remote else
              "They live in the local engine's state folder (`.speech-local`).")

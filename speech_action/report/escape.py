@@ -16,6 +16,7 @@ from urllib.parse import quote, urlsplit
 
 __all__ = [
     "code_block",
+    "code_cell",
     "code_span",
     "escape_cell",
     "escape_html",
@@ -97,3 +98,9 @@ def code_span(text: str) -> str:
     ticks = "`" * (_longest_backtick_run(shown) + 1)
     pad = " " if shown.startswith("`") or shown.endswith("`") else ""
     return f"{ticks}{pad}{shown}{pad}{ticks}"
+
+
+def code_cell(text: str) -> str:
+    """`code_span` for a table cell: GitHub splits a row at every unescaped `|`, even in a
+    code span, and shows `\\|` there as `|` (GFM spec, "Tables")."""
+    return code_span(text).replace("|", "\\|")

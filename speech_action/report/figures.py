@@ -77,9 +77,13 @@ class WerChange:
         return {"wer": fixed(self.wer), "benchmark-wer": fixed(self.benchmark_wer),
                 "wer-delta": fixed(self.gain)}
 
+    def change_points(self) -> str:
+        """The WER's own change in points, signed (`-34.78`, `+3.55`): negative is better."""
+        return signed(-self.gain)
+
     def describe(self) -> str:
         """`WER 52.17 % → 17.39 % (-34.78 points, -66.7 %)`: the WER's own change."""
-        change = f"{signed(-self.gain)} points"
+        change = f"{self.change_points()} points"
         relative = self.relative
         if relative is not None:
             change += f", {signed(relative, 1)} %"

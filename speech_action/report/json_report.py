@@ -5,7 +5,8 @@ Top-level keys are the `Report` fields (so `from_json` reads a report back), plu
 alignments (got worse first, then got better), `utterance_counts` (better / worse /
 unchanged), `confusions`, `utterance_scores` (one per utterance, same order as
 `utterances`) and `derived_warnings` (WER discrepancies, expiry; the report's own
-are in `warnings`).
+are in `warnings`). Each entry of `guard_sets` (issue #16) carries the same derived parts
+of its own utterances, beside its `TestSetResult` fields; `from_json` drops them again.
 """
 
 from __future__ import annotations
@@ -42,14 +43,27 @@ def to_json(report: Report, *, now: datetime | None = None) -> dict[str, Any]:
     if report.significance is not None:  # a property, so not in the dump; readers want it
         data["significance"]["significant"] = report.significance.significant
     data["derived_warnings"] = list(analysis.warnings)
-    comparison = analysis.comparison
-    if comparison is None:
-        return data
-    data["recomputed"] = {
-        "benchmark": _score(comparison.benchmark.score),
-        "candidate": _score(comparison.candidate.score),
+    for entry, guard in zip(data["guard_sets"], analysis.guard_comparisons, strict=True):
+        if guard is not None:
+            entry.update(_derived(guard))
+    if analysis.comparison is not None:
+        data.update(_derived(analysis.comparison))
+    return data
+
+
+DERIVED_KEYS = ("recomputed", "changed_most", "utterance_counts", "confusions",
+                "utterance_scores")
+
+
+def _derived(comparison: Comparison) -> dict[str, Any]:
+    """What one test set's utterances give: the keys of `DERIVED_KEYS`."""
+    data: dict[str, Any] = {
+        "recomputed": {
+            "benchmark": _score(comparison.benchmark.score),
+            "candidate": _score(comparison.candidate.score),
+        },
+        "changed_most": _changed_most(comparison),
     }
-    data["changed_most"] = _changed_most(comparison)
     if not comparison.same_hypotheses:
         found = changes(comparison)
         data["utterance_counts"] = {"better": len(found.better), "worse": len(found.worse),
@@ -80,6 +94,12 @@ def from_json(data: Mapping[str, Any]) -> Report:
         fields["significance"] = {
             k: v for k, v in fields["significance"].items() if k != "significant"
         }
+    if isinstance(fields.get("guard_sets"), list):
+        fields["guard_sets"] = [
+            {k: v for k, v in entry.items() if k not in DERIVED_KEYS}
+            if isinstance(entry, Mapping) else entry
+            for entry in fields["guard_sets"]
+        ]
     try:
         return Report.model_validate(fields)
     except ValidationError as exc:

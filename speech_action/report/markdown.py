@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from speech_action.github.limits import COMMENT_MAX_CHARS, STEP_SUMMARY_MAX_BYTES
-from speech_action.report import sections
+from speech_action.report import sections, test_sets
 from speech_action.report.analysis import Analysis, analyze
-from speech_action.report.changes import Limits, utterances_section
-from speech_action.report.chart import candidate_point, history_chart
+from speech_action.report.changes import Limits, sets_section, utterances_section
+from speech_action.report.chart import history_section
 from speech_action.report.deployment import deploy_table, entities
 from speech_action.report.model import Report
 
@@ -107,16 +107,15 @@ def _render(report: Report, analysis: Analysis, layout: _Layout) -> str:
             sections.first_line(report),
             sections.warnings(report, analysis),
             deploy_table(report.deployment) if report.deployment else None,
+            test_sets.table(report, analysis),
             sections.scores_table(report, analysis),
             sections.significance(report),
         ]
     )
-    chart = history_chart(report.history, candidate=candidate_point(report),
-                          limit=layout.history_points)
     tail = sections.join(
         [
             sections.confusions(report, analysis, layout.max_confusions),
-            f"### WER history\n\n{chart}" if chart else None,
+            history_section(report, limit=layout.history_points),
             entities(report, compact=layout.compact),
             sections.footer(report),
         ]
@@ -130,13 +129,13 @@ _NOTE_RESERVE = 512
 
 
 def _utterances(report: Report, analysis: Analysis, layout: _Layout, budget: int) -> str | None:
-    comparison = analysis.comparison
-    if comparison is None:
-        return None
     limits = Limits(max_worse=layout.max_worse, max_better=layout.max_better,
                     max_block_bytes=layout.max_block_bytes, context=layout.context,
                     budget=budget)
-    return utterances_section(report, comparison, limits)
+    if report.guard_sets:
+        return sets_section(report, test_sets.test_sets(report, analysis), limits)
+    comparison = analysis.comparison
+    return None if comparison is None else utterances_section(report, comparison, limits)
 
 
 def _clip(text: str, limit_bytes: int) -> str:

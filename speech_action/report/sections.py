@@ -8,6 +8,7 @@ from speech_action.report.analysis import Analysis
 from speech_action.report.escape import escape_cell, escape_markdown, safe_url
 from speech_action.report.figures import fixed
 from speech_action.report.model import Mode, ModelInfo, Report, ServiceScore
+from speech_action.report.test_sets import gating_name
 from speech_action.report.verdict import verdict
 from speech_action.scoring import CorpusScore
 from speech_action.scoring.alignment import confusion_counts
@@ -70,7 +71,12 @@ def scores_table(report: Report, analysis: Analysis) -> str | None:
     # A row of dashes says nothing (no per-utterance results, no service counts).
     body = [f"| {label} | " + " | ".join(cells) + " |" for label, cells in rows
             if any(cell != NONE for cell in cells)]
-    return "\n".join(["### Scores", "", header, rule, *body])
+    return "\n".join([f"### Scores{_on_gating_set(report)}", "", header, rule, *body])
+
+
+def _on_gating_set(report: Report) -> str:
+    """Names the set a section is about when the report has several."""
+    return f" on {escape_markdown(gating_name(report))} (gating set)" if report.guard_sets else ""
 
 
 def _wer_rows(
@@ -139,7 +145,7 @@ def confusions(report: Report, analysis: Analysis, limit: int) -> str | None:
         header = "| Reference | Recognized as | New model | Benchmark |\n|---|---|---:|---:|"
     if not rows:
         return None
-    return "\n".join(["### Most frequent confusions", "", header, *rows])
+    return "\n".join([f"### Most frequent confusions{_on_gating_set(report)}", "", header, *rows])
 
 
 def _phrase(reference: str, hypothesis: str) -> str:

@@ -7,12 +7,13 @@ and the rule, so nothing below has to repeat it. Its figures come from
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from speech_action.report.escape import escape_markdown
 from speech_action.report.figures import WerChange, fixed
-from speech_action.report.model import Mode, Report
-from speech_action.scoring import GateDecision
+from speech_action.report.model import Mode, Report, ServiceScore
+from speech_action.report.test_sets import TestSet, gating_name, guard_change, test_sets
+from speech_action.scoring import GateDecision, GuardDecision
 
 __all__ = ["Verdict", "verdict", "wer_change"]
 
@@ -52,16 +53,58 @@ def verdict(report: Report) -> Verdict:
         return _deployed(report)
     change = wer_change(report)
     if report.mode is Mode.BENCHMARK_TEST or change is None or report.gate is None:
-        wer = report.benchmark_service.wer_percent if report.benchmark_service else None
-        shown = "no WER" if wer is None else f"WER {fixed(wer)} %"
-        return Verdict("\U0001f4cf", "Benchmark measured",
-                       f"{shown} for {report.benchmark_model.name}; new models must beat it.")
+        return _measured(report)
     gate = report.gate
     parts = [change.describe(), _significance(report)]
-    detail = ", ".join(p for p in parts if p) + f"; {_rule(gate)}."
+    detail = ", ".join(p for p in parts if p) + f"; {_rule(gate)}"
+    if report.guard_sets:
+        detail = f"{gating_name(report)}: {detail}{_guards(report, gate)}"
+    detail += "."
     if gate.improved:
         return Verdict("\u2705", "Improved", detail)
     return Verdict("\u274c", "Not improved", detail)
+
+
+def _measured(report: Report) -> Verdict:
+    model = report.benchmark_model.name
+    shown = _wer(report.benchmark_service)
+    if not report.guard_sets:
+        detail = f"{shown} for {model}; new models must beat it."
+    else:
+        gating = gating_name(report)
+        others = ", ".join(f"{s.name}: {_wer(s.benchmark_service)}" for s in report.guard_sets)
+        detail = (f"{shown} on {gating} for {model} ({others}); new models must beat it on "
+                  f"{gating} and stay within each guard set's max-regression.")
+    return Verdict("\U0001f4cf", "Benchmark measured", detail)
+
+
+def _wer(score: ServiceScore | None) -> str:
+    return "no WER" if score is None else f"WER {fixed(score.wer_percent)} %"
+
+
+def _guards(report: Report, gate: GateDecision) -> str:
+    """Each guard set that blocked, with its change and allowance; or that they held."""
+    sets = {s.name: s for s in test_sets(report)[1:]}
+    decisions = gate.guards or tuple(s.guard for s in report.guard_sets if s.guard)
+    blocked, held = [], []
+    for guard in decisions:
+        test_set = replace(sets.get(guard.test_set) or _bare(guard), guard=guard)
+        figures = f"WER {guard_change(test_set)} points, allowed {fixed(guard.allowed_points)}"
+        if guard.passed:
+            held.append((guard.test_set, figures))
+        else:
+            blocked.append(f"{guard.test_set}: {figures}")
+    if blocked:
+        text = "; blocked by " + ", and by ".join(blocked)
+        return text + "".join(f"; {name} held" for name, _ in held)
+    if held:
+        return "; guards held: " + ", ".join(f"{name} ({figures})" for name, figures in held)
+    return ""
+
+
+def _bare(guard: GuardDecision) -> TestSet:
+    """A guard decision whose set the report does not list: its own figures only."""
+    return TestSet(guard.test_set, "", False, None, None, None)
 
 
 def _significance(report: Report) -> str:

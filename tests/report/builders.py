@@ -5,8 +5,25 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from speech_action.report import Expiry, HistoryPoint, Mode, ModelInfo, Report, ServiceScore
-from speech_action.scoring import GateScores, Utterance, compare, decide, parse_min_improvement
+from speech_action.report import (
+    Expiry,
+    HistoryPoint,
+    Mode,
+    ModelInfo,
+    Report,
+    ServiceScore,
+    TestSetResult,
+)
+from speech_action.scoring import (
+    GateScores,
+    Utterance,
+    apply_guards,
+    compare,
+    decide,
+    guard,
+    parse_max_regression,
+    parse_min_improvement,
+)
 
 NOW = datetime(2026, 11, 21, 9, 30, tzinfo=UTC)
 
@@ -122,3 +139,30 @@ def train_and_gate_over(utterances: tuple[Utterance, ...], **changes: Any) -> Re
         "significance": significance,
     }
     return train_and_gate(**(scored | changes))
+
+
+def guarded(report: Report, *sets: tuple[str, tuple[Utterance, ...], str],
+            test_set: str = "domain", path: str = "") -> Report:
+    """`report` with guard sets (name, utterances, max-regression), figured as the modes
+    figure them: in benchmark-test the benchmark model's WER alone; in train-and-gate both
+    WERs from the utterances, each guard's decision, and the gate combined with them."""
+    results = []
+    for name, utterances, max_regression in sets:
+        comparison = compare(utterances)
+        bench = ServiceScore(wer_percent=comparison.benchmark.score.wer * 100)
+        fields: dict[str, Any] = {
+            "name": name, "path": path or f"{name}_testing_data", "utterances": utterances,
+            "max_regression": max_regression, "benchmark_service": bench,
+            "links": {"Evaluation": f"https://eastus.example/evaluations/e-{len(results) + 2}"},
+        }
+        if report.mode is Mode.TRAIN_AND_GATE:
+            new = ServiceScore(wer_percent=comparison.candidate.score.wer * 100)
+            fields["candidate_service"] = new
+            fields["guard"] = guard(name, GateScores(bench.wer_percent, new.wer_percent),
+                                    parse_max_regression(max_regression))
+        results.append(TestSetResult(**fields))
+    update: dict[str, Any] = {"test_set": test_set, "guard_sets": tuple(results)}
+    if report.gate is not None:
+        decisions = [r.guard for r in results if r.guard is not None]
+        update["gate"] = apply_guards(report.gate, decisions, test_set)
+    return report.model_copy(update=update)

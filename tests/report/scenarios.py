@@ -1,5 +1,6 @@
 """The reports issue #15 asks to be rendered: a clear win, a win with regressions, a loss,
-a first run (no history) and a deploy. The screenshot script may use them too."""
+a first run (no history) and a deploy; and issue #16's several test sets in each mode.
+The screenshot script may use them too."""
 
 from __future__ import annotations
 
@@ -9,13 +10,14 @@ from typing import Any
 from speech_action.report import (
     DeployedModel,
     EndpointChange,
+    HistoryPoint,
     Mode,
     ModelInfo,
     Report,
     ServiceScore,
 )
 from speech_action.scoring import GateScores, Utterance, compare, decide, parse_min_improvement
-from tests.report.builders import NOW, train_and_gate
+from tests.report.builders import NOW, benchmark_test, guarded, train_and_gate
 
 WORDS = ["one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten"]
 
@@ -76,3 +78,64 @@ def _gated(utterances: tuple[Utterance, ...]) -> Report:
         candidate_service=ServiceScore(wer_percent=new),
         gate=decide(GateScores(bench, new), parse_min_improvement("0"),
                     significance=significance))
+
+
+def _set(prefix: str, errors: list[tuple[int, int]]) -> tuple[Utterance, ...]:
+    """Ten-word utterances with (benchmark, new model) errors each."""
+    return tuple(_utterance(f"{prefix}{i:02d}.wav", b, c) for i, (b, c) in enumerate(errors))
+
+
+# general: 3 -> 8 errors in 100 words (+5.00 points, allowed 1): it blocks.
+GENERAL = _set("general", [(1, 3), (0, 0), (0, 2), (1, 1), (0, 0), (0, 1), (0, 0), (0, 0),
+                           (1, 1), (0, 0)])
+# noisy: 20 -> 19 errors in 50 words (-2.00 points, allowed 0.5): it holds.
+NOISY = _set("noisy", [(5, 4), (4, 4), (3, 3), (4, 4), (4, 4)])
+
+
+def _history() -> tuple[HistoryPoint, ...]:
+    def point(days: int, commit: str, wer: float, test_set: str) -> HistoryPoint:
+        return HistoryPoint(time=NOW - timedelta(days=days), commit=commit, wer_percent=wer,
+                            test_set=test_set)
+    return (point(20, "0000000aaaa", 60.0, ""),  # a record from before test sets
+            point(9, "1111111aaaa", 55.5, "domain"), point(9, "1111111aaaa", 3.5, "general"),
+            point(2, "2222222bbbb", 52.17, "domain"), point(2, "2222222bbbb", 3.0, "general"),
+            point(2, "2222222bbbb", 40.0, "noisy"))
+
+
+def guard_blocked() -> Report:
+    """The domain set improves a lot, but the model broke general speech (blocked) while
+    the noisy set held."""
+    return guarded(train_and_gate(history=_history()),
+                   ("general", GENERAL, "1"), ("noisy", NOISY, "0.5"))
+
+
+def guards_held() -> Report:
+    held = tuple(Utterance(u.audio, u.reference, u.benchmark, u.benchmark) for u in GENERAL)
+    return guarded(train_and_gate(history=_history()), ("general", held, "1"),
+                   ("noisy", NOISY, "5%"))
+
+
+def several_sets_measured() -> Report:
+    """benchmark-test over three sets: one WER per set."""
+    def measured(utterances: tuple[Utterance, ...]) -> tuple[Utterance, ...]:
+        return tuple(Utterance(u.audio, u.reference, u.benchmark, u.benchmark)
+                     for u in utterances)
+    domain = benchmark_test(history=_history())
+    wer = compare(domain.utterances).benchmark.score.wer * 100  # the service agrees
+    return guarded(domain.model_copy(update={"benchmark_service": ServiceScore(wer_percent=wer)}),
+                   ("general", measured(GENERAL), "1"), ("noisy", measured(NOISY), "5%"))
+
+
+def several_sets_deployed() -> Report:
+    """deploy: the records' WER of both models on every set."""
+    report = deploy(test_set="domain", history=_history())
+    assert report.deployment is not None
+    previous, deployed = report.deployment.previous, report.deployment.deployed
+    assert previous is not None
+    change = report.deployment.model_copy(update={
+        "previous": previous.model_copy(update={"test_set_wers": {
+            "domain": 64.0884, "general": 3.0, "noisy": 40.0}}),
+        "deployed": deployed.model_copy(update={"test_set_wers": {
+            "domain": 29.8334, "general": 3.4, "noisy": 38.0}}),
+    })
+    return report.model_copy(update={"deployment": change})
