@@ -3,6 +3,7 @@
 - `inputs`: the action's inputs, declared once (`INPUTS`), and reading them from the env;
 - `values`: the parser of each kind of value (text in, typed value or `InvalidValue` out);
 - `file`: the YAML config file, every setting with the line it came from;
+- `sets`: the file's `test-sets`, checked into `TestSetSpec`s;
 - `hints`: how messages name a setting, as an action input or as a command-line flag;
 - `model`: `Config`, the result;
 - `load`: `load_config`, which merges inputs over the file over the defaults and validates.

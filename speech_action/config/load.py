@@ -15,6 +15,23 @@ data:
   pronunciation-file: pronunciation.txt           # the training pronunciation dataset
 ```
 
+Several test sets (PRODUCT.md, "Test sets") are a list in the file only (no input, no flag),
+instead of `testing-data`:
+
+```yaml
+test-sets:                         # 1 to MAX_TEST_SETS (10) sets
+  - name: domain                   # the first set gates: min-improvement applies to it
+    path: testing_data
+  - name: general                  # every other set guards against regressions
+    path: general_testing_data
+    max-regression: 0.5            # WER points, or "5%" of its benchmark WER; default 0
+```
+
+A name is 1 to 40 letters, digits, `.`, `_`, `-` (starting with a letter or digit), unique
+ignoring case; each set has its own path inside the workspace. `test-sets` and a given
+`testing-data` (input, flag, or in the file) are refused together: which set gates must
+never be ambiguous. `Config.data.testing` is then the gating set's path.
+
 Every YAML scalar is read as text (`yes` is not a boolean, `2024-11-15` is not a date) and
 parsed by the same rules as the inputs. Unknown keys are errors naming the file and line.
 
@@ -31,31 +48,30 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from speech_action.client.transport import COGNITIVE_HOST_SUFFIXES
-from speech_action.config.file import FileSettings, RawSetting, read_config_file
+from speech_action.config.file import (
+    TEST_SETS,
+    ConfigFileError,
+    FileSettings,
+    RawSetting,
+    read_config_file,
+)
 from speech_action.config.hints import ACTION_HINTS, Hints, did_you_mean
 from speech_action.config.inputs import DEFAULT_CONFIG_FILE, INPUTS, SPECS
 from speech_action.config.model import Config
+from speech_action.config.sets import check_test_sets
 from speech_action.config.values import (
     InvalidValue,
     inside_workspace,
     is_azure_speech_endpoint,
     is_custom_subdomain,
 )
+from speech_action.data.layout import TestSetSpec
 from speech_action.errors import ConfigError
 from speech_action.run_mode import Mode
 
 __all__ = ["ConfigErrors", "ConfigFileError", "load_config"]
 
 _AZURE_HOSTS = ", ".join(f"`*{suffix}`" for suffix in COGNITIVE_HOST_SUFFIXES)
-
-
-class ConfigFileError(ConfigError):
-    """A setting of the config file is refused; `file` and `line` say where it is."""
-
-    def __init__(self, message: str, *, input_name: str, file: str, line: int | None) -> None:
-        super().__init__(message, input_name=input_name)
-        self.file = file
-        self.line = line
 
 
 class ConfigErrors(ConfigError):
@@ -86,6 +102,9 @@ def load_config(
     workspace = workspace.resolve()
     given = {name: value.strip() for name, value in inputs.items() if value and value.strip()}
     for name in given:
+        if name == TEST_SETS:
+            raise ConfigError(f"`{TEST_SETS}` is no input: list the sets in the config file "
+                              f"(`{DEFAULT_CONFIG_FILE}`)", input_name=name)
         if name not in SPECS:
             raise ConfigError(f"unknown input `{name}`{did_you_mean(name, SPECS)}; see the "
                               "action's inputs", input_name=name)
@@ -96,6 +115,8 @@ def load_config(
         raise refused[0] if len(refused) == 1 else ConfigErrors(refused)
     values, errors = _parse_all(raw, workspace)
     errors += _cross_checks(values, raw, hints)
+    test_sets, set_errors = check_test_sets(file_settings.test_sets, raw, workspace)
+    errors += set_errors
     if errors:
         raise errors[0] if len(errors) == 1 else ConfigErrors(errors)
     if values["endpoint-name"] is None:
@@ -107,15 +128,19 @@ def load_config(
         workspace=workspace,
         config_file=config_file,
         repository=repository,
-        data=_layout(fields.pop("testing_data"), fields.pop("training_data"), file_settings),
+        data=_layout(fields.pop("testing_data"), fields.pop("training_data"), file_settings,
+                     test_sets),
     )
     if file_settings.blob_upload_from_mb is not None:
         fields["blob_upload_from_mb"] = file_settings.blob_upload_from_mb
     return Config.model_validate(fields)
 
 
-def _layout(testing: object, training: object, file_settings: FileSettings) -> dict[str, object]:
+def _layout(testing: object, training: object, file_settings: FileSettings,
+            test_sets: tuple[TestSetSpec, ...]) -> dict[str, object]:
     data = {"testing": testing, "training": training}
+    if test_sets:  # `data.testing` (read by code that knows one set) is the gating set
+        data.update(testing=test_sets[0].path, test_sets=test_sets)
     if file_settings.transcript_files:
         data["transcript_files"] = file_settings.transcript_files
     if file_settings.pronunciation_file:
@@ -198,7 +223,8 @@ def _merge(given: Mapping[str, str], file_settings: FileSettings,
         elif from_file is not None and from_file.value:
             merged[spec.name] = from_file
         elif spec.code_default:
-            merged[spec.name] = RawSetting(spec.code_default, f"default of `{spec.name}`")
+            merged[spec.name] = RawSetting(spec.code_default, f"default of `{spec.name}`",
+                                           default=True)
     return merged
 
 
@@ -292,3 +318,4 @@ def _keyless_checks(values: Mapping[str, object], raw: Mapping[str, RawSetting],
             " (the resource's Keys and Endpoint page shows it; create one under Networking if "
             "the resource has none)", input_name="speech-endpoint"))
     return errors
+
