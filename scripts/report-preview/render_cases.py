@@ -88,6 +88,7 @@ CASES: dict[str, Callable[[], Report]] = {
     "first-run": _first_run,
     "deploy": scenarios.deploy,  # as modes/deploy.py fills it, with the table
     "per-utterance-unavailable": _unavailable,
+    "several-test-sets-guard-blocked": scenarios.guard_blocked,  # issue #16
 }
 """Case name -> its report; the names become file names."""
 

@@ -153,8 +153,9 @@ def sets_section(report: Report, sets: Sequence[TestSet], limits: Limits) -> str
              "\n".join(f"- {s.label}: {counts_line(f)}" for (s, _), f in zip(shown, found,
                                                                             strict=True))]
     for i, kept in kept_worse:
+        which = ", which blocked the gate" if shown[i][0].blocked else ""
         parts += [f"#### \u26a0\ufe0f Got worse in {escape_markdown(shown[i][0].name)} "
-                  f"({len(kept)} of {len(found[i].worse)})", *kept]
+                  f"({len(kept)} of {len(found[i].worse)}){which}", *kept]
     for i, kept in kept_better:
         if kept:
             parts += [f"#### Got better in {escape_markdown(shown[i][0].name)} "

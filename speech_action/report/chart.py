@@ -32,7 +32,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from speech_action.report.escape import escape_markdown
+from speech_action.report.escape import escape_html, one_line
 from speech_action.report.figures import fixed
 from speech_action.report.model import HistoryPoint, Mode, Report
 from speech_action.report.test_sets import TestSet, test_sets
@@ -81,34 +81,42 @@ def candidate_point(report: Report, test_set: TestSet | None = None) -> RunPoint
                     candidate.wer_percent, benchmark.wer_percent)
 
 
-def history_section(report: Report, *, limit: int = HISTORY_POINTS) -> str | None:
+def history_section(report: Report, *, limit: int = HISTORY_POINTS,
+                    compact: bool = False) -> str | None:
     """"WER history": one chart, or with several test sets one per set that has two
-    positions."""
+    positions. `compact` (the PR comment) collapses the charts of guard sets that held: the
+    gating set's and a blocking set's are the ones a reviewer needs to see."""
     sets = _chart_sets(report)
     if len(sets) == 1:
-        _, names, point = sets[0]
+        _, names = sets[0]
         points = [p for p in report.history if not report.test_set or p.test_set in names]
-        chart = history_chart(points, candidate=point, limit=limit)
+        chart = history_chart(points, candidate=candidate_point(report), limit=limit)
         return f"### WER history\n\n{chart}" if chart else None
     charts = []
-    for label, names, point in sets:
+    for test_set, names in sets:
         points = [p for p in report.history if p.test_set in names]
-        chart = history_chart(points, candidate=point, limit=limit)
-        if chart:
-            charts.append(f"#### {label}\n\n{chart}")
+        chart = history_chart(points, candidate=candidate_point(report, test_set), limit=limit)
+        if not chart:
+            continue
+        if compact and not test_set.gating and not test_set.blocked:
+            # In code, as the utterance blocks' file names: no mention, no link.
+            name = f"<code>{escape_html(one_line(test_set.name))}</code>"
+            charts.append(f"<details><summary>WER history of {name}</summary>\n\n{chart}"
+                          "\n\n</details>")
+        else:
+            charts.append(f"#### {test_set.label}\n\n{chart}")
     return "\n\n".join(["### WER history", *charts]) if charts else None
 
 
-def _chart_sets(report: Report) -> list[tuple[str, set[str], RunPoint | None]]:
-    """Per chart: the set's name as Markdown, the history's names for it, this run's point.
-    Deploy names its sets only in the models' per-set WERs."""
-    sets = [(s.label, {"", report.test_set} if s.gating else {s.name},
-             candidate_point(report, s)) for s in test_sets(report)]
+def _chart_sets(report: Report) -> list[tuple[TestSet, set[str]]]:
+    """Every set with the names its history points carry. Deploy names its sets only in
+    the models' per-set WERs."""
+    sets = [(s, {"", report.test_set} if s.gating else {s.name}) for s in test_sets(report)]
     if report.deployment is not None:
         known = {report.test_set, *(s.name for s in report.guard_sets)}
         models = (report.deployment.previous, report.deployment.deployed)
         extra = dict.fromkeys(n for m in models if m for n in m.test_set_wers if n not in known)
-        sets += [(escape_markdown(name), {name}, None) for name in extra]
+        sets += [(TestSet(name, "", False, None, None, None), {name}) for name in extra]
     return sets
 
 

@@ -107,7 +107,7 @@ def _render(report: Report, analysis: Analysis, layout: _Layout) -> str:
             sections.first_line(report),
             sections.warnings(report, analysis),
             deploy_table(report.deployment) if report.deployment else None,
-            test_sets.table(report, analysis),
+            test_sets.table(report, analysis, compact=layout.compact),
             sections.scores_table(report, analysis),
             sections.significance(report),
         ]
@@ -115,7 +115,7 @@ def _render(report: Report, analysis: Analysis, layout: _Layout) -> str:
     tail = sections.join(
         [
             sections.confusions(report, analysis, layout.max_confusions),
-            history_section(report, limit=layout.history_points),
+            history_section(report, limit=layout.history_points, compact=layout.compact),
             entities(report, compact=layout.compact),
             sections.footer(report),
         ]

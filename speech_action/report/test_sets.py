@@ -96,8 +96,9 @@ def guard_change(test_set: TestSet) -> str:
     return NONE if guard is None else signed(guard.regression_points)
 
 
-def table(report: Report, analysis: Analysis) -> str | None:
-    """The "Test sets" table, or None for a report of one set."""
+def table(report: Report, analysis: Analysis, *, compact: bool = False) -> str | None:
+    """The "Test sets" table, or None for a report of one set; `compact` (the PR comment,
+    a narrower column) leaves out the sets' paths, so the figures do not wrap."""
     if report.mode is Mode.DEPLOY:
         return _deploy_table(report)
     if not report.guard_sets:
@@ -105,43 +106,48 @@ def table(report: Report, analysis: Analysis) -> str | None:
     sets = test_sets(report, analysis)
     if report.mode is Mode.BENCHMARK_TEST:
         header = "| Test set | WER | Rule for new models |\n|---|---:|---|"
-        rows = [f"| {_name_cell(s)} | {_wer(s.benchmark)} | {_rule(s, None)} |" for s in sets]
+        rows = [f"| {_name_cell(s, compact)} | {_wer(s.benchmark)} | {_rule(s, None)} |"
+                for s in sets]
     else:
-        header = ("| Test set | Benchmark | New model | Change (points) | Rule | Verdict |\n"
-                  "|---|---:|---:|---:|---|---|")
-        rows = [_gated_row(s, report.gate) for s in sets]
+        header = ("| Test set | Benchmark | New model | Change (points) | Rule (points) "
+                  "| Verdict |\n|---|---:|---:|---:|---|---|")
+        rows = [_gated_row(s, report.gate, compact) for s in sets]
     return "\n".join(["### Test sets", "", header, *rows])
 
 
-def _gated_row(test_set: TestSet, gate: GateDecision | None) -> str:
+def _gated_row(test_set: TestSet, gate: GateDecision | None, compact: bool) -> str:
     change = guard_change(test_set) if test_set.change or test_set.guard else NONE
-    cells = [_name_cell(test_set), _wer(test_set.benchmark), _wer(test_set.candidate),
-             change, _rule(test_set, gate), _verdict(test_set, gate)]
+    cells = [_name_cell(test_set, compact), _wer(test_set.benchmark),
+             _wer(test_set.candidate), change, _rule(test_set, gate, unit=""),
+             _verdict(test_set, gate)]
     return "| " + " | ".join(cells) + " |"
 
 
-def _name_cell(test_set: TestSet) -> str:
+def _name_cell(test_set: TestSet, compact: bool) -> str:
     name = f"**{escape_markdown(test_set.name)}**"
     name += " (gating)" if test_set.gating else ""
-    return f"{name} {code_cell(test_set.path)}" if test_set.path else name
+    # On a line of its own, so every row reads alike whatever the name's length.
+    return f"{name}<br>{code_cell(test_set.path)}" if test_set.path and not compact else name
 
 
 def _wer(score: ServiceScore | None) -> str:
     return _percent(None if score is None else score.wer_percent)
 
 
-def _rule(test_set: TestSet, gate: GateDecision | None) -> str:
+def _rule(test_set: TestSet, gate: GateDecision | None, unit: str = " points") -> str:
+    """The set's rule; in train-and-gate with its figure in points (`unit` "" where the
+    column says so)."""
     if test_set.gating:
         if gate is None:
             return "must improve (min-improvement)"
         if gate.required_points <= 0:
             return "min-improvement: any decrease"
-        return _amount("min-improvement", gate.min_improvement, gate.required_points)
+        return _amount("min-improvement", gate.min_improvement, gate.required_points, unit)
     guard = test_set.guard
     if guard is not None:
         if guard.allowed_points <= 0:
             return "max-regression: none"
-        return _amount("max-regression", guard.max_regression, guard.allowed_points)
+        return _amount("max-regression", guard.max_regression, guard.allowed_points, unit)
     configured = test_set.max_regression.strip()
     if configured.endswith("%"):
         return f"max-regression {escape_markdown(configured)} of its benchmark WER"
@@ -152,10 +158,10 @@ def _rule(test_set: TestSet, gate: GateDecision | None) -> str:
     return "max-regression: none" if points <= 0 else f"max-regression {fixed(points)} points"
 
 
-def _amount(setting: str, configured: str, points: float) -> str:
+def _amount(setting: str, configured: str, points: float, unit: str) -> str:
     if not configured.endswith("%"):
-        return f"{setting} {fixed(points)} points"
-    return f"{setting} {fixed(points)} points ({escape_markdown(configured)} of the benchmark)"
+        return f"{setting} {fixed(points)}{unit}"
+    return f"{setting} {fixed(points)}{unit} ({escape_markdown(configured)} of the benchmark)"
 
 
 def _verdict(test_set: TestSet, gate: GateDecision | None) -> str:

@@ -19,6 +19,7 @@ CASES = (
     "first-run",
     "deploy",
     "per-utterance-unavailable",
+    "several-test-sets-guard-blocked",
 )
 
 

@@ -42,27 +42,33 @@ def _table(text: str) -> list[str]:
 
 def test_train_and_gate_table_has_a_row_per_set_the_gating_set_first() -> None:
     assert _table(render_summary(scenarios.guard_blocked())) == [
-        "| **domain** (gating) | 52.17 % | 17.39 % | -34.78 | min-improvement 0.50 points "
+        "| **domain** (gating) | 52.17 % | 17.39 % | -34.78 | min-improvement 0.50 "
         "| \u2705 improved |",
-        "| **general** `general_testing_data` | 3.00 % | 8.00 % | +5.00 "
-        "| max-regression 1.00 points | \u274c blocked |",
-        "| **noisy** `noisy_testing_data` | 40.00 % | 38.00 % | -2.00 "
-        "| max-regression 0.50 points | \u2705 within max-regression |",
+        "| **general**<br>`general_testing_data` | 3.00 % | 8.00 % | +5.00 "
+        "| max-regression 1.00 | \u274c blocked |",
+        "| **noisy**<br>`noisy_testing_data` | 40.00 % | 38.00 % | -2.00 "
+        "| max-regression 0.50 | \u2705 within max-regression |",
     ]
+
+
+def test_the_comment_table_leaves_out_the_paths() -> None:
+    rows = _table(render_pr_comment(scenarios.guard_blocked()))
+    assert rows[1] == ("| **general** | 3.00 % | 8.00 % | +5.00 | max-regression 1.00 "
+                       "| \u274c blocked |")
 
 
 def test_a_relative_max_regression_shows_its_points_and_its_percentage() -> None:
     rows = _table(render_pr_comment(scenarios.guards_held()))
-    assert rows[2] == ("| **noisy** `noisy_testing_data` | 40.00 % | 38.00 % | -2.00 "
-                       "| max-regression 2.00 points (5% of the benchmark) "
+    assert rows[2] == ("| **noisy** | 40.00 % | 38.00 % | -2.00 "
+                       "| max-regression 2.00 (5% of the benchmark) "
                        "| \u2705 within max-regression |")
 
 
 def test_benchmark_test_table_has_one_wer_per_set() -> None:
     assert _table(render_summary(scenarios.several_sets_measured())) == [
         "| **domain** (gating) | 52.17 % | must improve (min-improvement) |",
-        "| **general** `general_testing_data` | 3.00 % | max-regression 1.00 points |",
-        "| **noisy** `noisy_testing_data` | 40.00 % | max-regression 5% of its benchmark WER |",
+        "| **general**<br>`general_testing_data` | 3.00 % | max-regression 1.00 points |",
+        "| **noisy**<br>`noisy_testing_data` | 40.00 % | max-regression 5% of its benchmark WER |",
     ]
 
 
@@ -110,7 +116,8 @@ def test_what_got_worse_comes_first_the_blocking_set_before_the_gating_set(
     report = guarded(scenarios.win_with_regressions(), ("general", scenarios.GENERAL, "1"),
                      ("noisy", scenarios.NOISY, "0.5"))
     text = render(report)
-    positions = _order(text, "#### \u26a0\ufe0f Got worse in general (3 of 3)",
+    positions = _order(text, "#### \u26a0\ufe0f Got worse in general (3 of 3), which blocked "
+                       "the gate",
                        "#### \u26a0\ufe0f Got worse in domain (1 of 1)",
                        "#### Got better in domain", "#### Got better in noisy (1 of 1)")
     assert positions == sorted(positions)
@@ -131,18 +138,22 @@ HOSTILE_PATH = "data/|`evil`|\n## injected"
 
 def test_set_names_and_paths_are_escaped_everywhere() -> None:
     report = guarded(train_and_gate(history=scenarios.guard_blocked().history),
-                     (HOSTILE, scenarios.GENERAL, "1"), test_set="dom|ain <b>")
-    report = report.model_copy(update={"guard_sets": (report.guard_sets[0].model_copy(
-        update={"path": HOSTILE_PATH}),), "history": (
-            *report.history, HistoryPoint(time=NOW, commit="3333333", wer_percent=3.0,
-                                          test_set=HOSTILE))})
+                     (HOSTILE, scenarios.GENERAL, "1"), (f"{HOSTILE} held", scenarios.NOISY, "1"),
+                     test_set="dom|ain <b>")
+    hostile = report.guard_sets[0].model_copy(update={"path": HOSTILE_PATH})
+    report = report.model_copy(update={
+        "guard_sets": (hostile, report.guard_sets[1].model_copy(update={"path": "held"})),
+        "history": (*report.history, *(
+            HistoryPoint(time=NOW, commit="3333333", wer_percent=3.0, test_set=name)
+            for name in (HOSTILE, f"{HOSTILE} held")))})
     for text in (render_summary(report), render_pr_comment(report)):
         assert "<script>" not in text and "<b>" not in text
-        assert "@octo" not in text and "#12" not in text  # no mention, no issue link
+        # No mention, no issue link (in code a name is shown as typed).
+        outside_code = re.sub(r"<code>.*?</code>|(`+).*?\1", "", text)
+        assert "@octo" not in outside_code and "#12" not in outside_code
         assert "\n## injected" not in text
-        row = next(line for line in _table(text) if "script" in line)
-        # Six cells: every `|` of the name and the path is escaped.
-        assert len(re.findall(r"(?<!\\)\|", row)) == 7, row
+        for row in _table(text):  # six cells: every `|` of a name or path is escaped
+            assert len(re.findall(r"(?<!\\)\|", row)) == 7, row
         assert HOSTILE not in text.split("```mermaid")[1]  # charts carry no set name
     assert "dom\\|ain &lt;b&gt;: WER" in verdict(report).markdown()
     assert "blocked by &lt;script&gt;" in verdict(report).markdown()
@@ -175,6 +186,15 @@ def test_a_history_chart_per_set_with_this_runs_point() -> None:
         in history
     assert "    line [3.50, 3.00, 8.00]\n    line [3.50, 3.00, 3.00]" in history
     assert "    line [40.00, 38.00]\n    line [40.00, 40.00]" in history
+
+
+def test_the_comment_collapses_the_charts_of_guards_that_held() -> None:
+    history = render_pr_comment(scenarios.guard_blocked()).split("### WER history")[1]
+    assert re.findall(r"#### ([^\n]+)\n\n```mermaid", history) == ["domain (gating)",
+                                                                 "general"]
+    assert "<details><summary>WER history of <code>noisy</code></summary>\n\n```mermaid\n" \
+        in history
+    assert history.count("```mermaid") == 3
 
 
 def test_deploy_charts_every_set_of_the_records() -> None:
@@ -226,7 +246,7 @@ def test_a_guard_set_without_utterances_still_shows_in_the_table() -> None:
     bare = report.guard_sets[0].model_copy(update={"utterances": ()})
     report = report.model_copy(update={"guard_sets": (bare,)})
     text = render_summary(report)
-    assert "| **general** `general_testing_data` | 3.00 % | 8.00 % | +5.00 |" in text
+    assert "| **general**<br>`general_testing_data` | 3.00 % | 8.00 % | +5.00 |" in text
     assert "Got worse in general" not in text
     assert "- domain (gating): **5 utterance(s)**" in text
 
