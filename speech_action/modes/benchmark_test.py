@@ -77,7 +77,8 @@ def run(ctx: ModeContext) -> ModeOutcome:
         expiries=() if expiry is None else (expiry,),
         history=history(ctx), commit=ctx.run.commit_sha, run_url=ctx.run.run_url,
         warnings=warnings, generated_at=ctx.now(),
-        test_set=gating.spec.name, guard_sets=guard_results(evaluations, candidate=False),
+        test_set=gating.spec.name, test_set_path=gating.data.root,
+        guard_sets=guard_results(evaluations, candidate=False),
     )
     outputs = {
         **WerChange(wer, wer).outputs(), "improved": "false", "model": model.self_url,

@@ -215,7 +215,7 @@ def _outcome(
         run_url=ctx.run.run_url, generated_at=ctx.now(),
         warnings=(*(w for e in evaluations for w in e.outcome.warnings),
                   *([choice.warning] if choice.warning else [])),
-        test_set=gating.spec.name,
+        test_set=gating.spec.name, test_set_path=gating.data.root,
         guard_sets=guard_results(evaluations, candidate=True,
                                  guards={g.test_set: g for g in gate.guards}),
     )

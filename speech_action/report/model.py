@@ -172,6 +172,8 @@ class Report(_Frozen):
     test_set: str = ""
     """The gating test set's name (its figures are the fields above); "" in reports from
     before test sets."""
+    test_set_path: str = ""
+    """The gating test set's folder or zip, workspace-relative."""
     guard_sets: tuple[TestSetResult, ...] = ()
     """Every other test set of `speech.yml`'s `test-sets`, in its order."""
 

@@ -19,7 +19,6 @@ from speech_action.report.escape import code_cell, escape_markdown
 from speech_action.report.figures import WerChange, fixed, signed
 from speech_action.report.model import DeployedModel, Mode, Report, ServiceScore
 from speech_action.scoring import Comparison, GateDecision, GuardDecision
-from speech_action.scoring.gate import TOLERANCE
 
 __all__ = ["TestSet", "gating_met", "gating_name", "guard_change", "table", "test_sets"]
 
@@ -67,7 +66,7 @@ class TestSet:
 def test_sets(report: Report, analysis: Analysis | None = None) -> list[TestSet]:
     """The gating set, then the guard sets in `speech.yml`'s order (without `analysis`,
     no comparisons: the figures alone)."""
-    sets = [TestSet(gating_name(report), "", True, report.benchmark_service,
+    sets = [TestSet(gating_name(report), report.test_set_path, True, report.benchmark_service,
                     report.candidate_service, analysis.comparison if analysis else None)]
     comparisons = (analysis.guard_comparisons if analysis else ()) or \
         (None,) * len(report.guard_sets)
@@ -79,12 +78,8 @@ def test_sets(report: Report, analysis: Analysis | None = None) -> list[TestSet]
 
 
 def gating_met(gate: GateDecision) -> bool:
-    """Whether the gating set alone met its rule: `improved` includes the guards, so where
-    a guard blocked, the gating set's own rule is read from the decision's figures."""
-    if gate.improved or all(g.passed for g in gate.guards):
-        return gate.improved
-    enough = gate.gain_points > TOLERANCE and gate.gain_points >= gate.required_points - TOLERANCE
-    return enough and (not gate.significance_required or bool(gate.significant))
+    """Whether the gating set alone met its rule (`improved` includes the guards)."""
+    return gate.improved if gate.gating_improved is None else gate.gating_improved
 
 
 def guard_change(test_set: TestSet) -> str:

@@ -105,6 +105,9 @@ class GateDecision:
     significant: bool | None = None
     guards: tuple[GuardDecision, ...] = ()
     """The guard sets' decisions (`guard.apply_guards`); `improved` includes them."""
+    gating_improved: bool | None = None
+    """With guard sets: whether the gating set alone met its rule (None: no guards, so
+    `improved` says it)."""
 
 
 @dataclass(frozen=True)

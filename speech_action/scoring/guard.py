@@ -88,12 +88,14 @@ def apply_guards(gate: GateDecision, guards: Sequence[GuardDecision],
     """The gating set's decision with the guard sets': improved only when the gating set
     (named `gating_set`) improved and every guard passed. The reason names each guard set
     that blocked."""
+    if not guards:
+        return gate
     blocked = [g for g in guards if not g.passed]
-    reason = f"{gating_set}: {gate.reason}" if guards and gating_set else gate.reason
+    reason = f"{gating_set}: {gate.reason}" if gating_set else gate.reason
     if blocked:
         reason += "; blocked by " + "; ".join(g.reason for g in blocked)
-    elif guards:
+    else:
         names = ", ".join(g.test_set for g in guards)
         reason += f"; guard set(s) {names} within their max-regression"
     return replace(gate, improved=gate.improved and not blocked, reason=reason,
-                   guards=tuple(guards))
+                   guards=tuple(guards), gating_improved=gate.improved)
