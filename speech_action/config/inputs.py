@@ -153,10 +153,11 @@ INPUTS: tuple[InputSpec, ...] = (
     _spec("locale", "en-US", "Locale of datasets, models and endpoint.", values.locale),
     _spec("project", "", "Custom Speech project display name; found or created where the API "
           "version has projects, and every entity is linked to it.", values.text),
-    _spec("config", DEFAULT_CONFIG_FILE, "Optional YAML file holding any of these settings and "
-          "the data layout; an input given in the workflow wins."),
+    _spec("config", DEFAULT_CONFIG_FILE, "Optional YAML file holding any of these settings, "
+          "the data layout and the `test-sets`; an input given in the workflow wins."),
     _spec("testing-data", "testing_data", "Folder of test audio and transcript (or a .zip "
-          "holding them).", path=True, modes=_TESTS),
+          "holding them). For several test sets, list `test-sets` in the config file "
+          "instead.", path=True, modes=_TESTS),
     _spec("training-data", "training_data", "Folder of training data: related text, "
           "pronunciations, audio with transcripts.", path=True, modes=_GATE),
     _spec("base-model", "latest", "Base model id or URL, or `latest`: the newest base model of "
@@ -164,9 +165,9 @@ INPUTS: tuple[InputSpec, ...] = (
           values.reference, modes=_TESTS),
     _spec("benchmark-model", "", "Id or URL of the model to benchmark against; default: the "
           "stored benchmark's model, else the base model.", values.reference, modes=_TESTS),
-    _spec("min-improvement", "0", "How much the new model must gain over the benchmark: WER "
-          "points (`0.5`) or relative to the benchmark WER (`5%`); with `0`, any strict "
-          "improvement counts.", values.min_improvement, modes=_GATE),
+    _spec("min-improvement", "0", "How much the new model must gain over the benchmark "
+          "(on the first test set): WER points (`0.5`) or relative to the benchmark WER "
+          "(`5%`); with `0`, any strict improvement counts.", values.min_improvement, modes=_GATE),
     _spec("require-significance", "false", "Also require the improvement to be significant "
           "(paired test over utterances, 95 %).", values.boolean, modes=_GATE),
     _spec("storage-connection-string", "", "Azure Blob connection string (secret): benchmark "

@@ -3,11 +3,14 @@
 
 The story of `examples/sharjah`: the stock model fails on "Sharjah", "GoDrive" and the
 other local names; a model trained on the example's related text and pronunciations gets
-them right, without getting worse on general speech.
+them right, without getting worse on general speech. The example's `speech.yml` lists both
+test sets (PRODUCT.md "Test sets"): the domain set gates, the general set guards with a
+`max-regression`, so a training change that hurts everyday speech is kept out.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import stat
@@ -16,6 +19,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from tests.support.guard_breaker import add_general_regression
 from tests.support.runner import ActionRun, run_action
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "sharjah"
@@ -30,6 +34,7 @@ def example(tmp_path: Path) -> Path:
     root = tmp_path / "repo"
     for folder in ("testing_data", "general_testing_data", "training_data"):
         shutil.copytree(EXAMPLE / folder, root / folder)
+    shutil.copy(EXAMPLE / "speech.yml", root / "speech.yml")
     if os.geteuid() == 0:
         for path in (root, *root.rglob("*")):
             os.chown(path, RUNNER_UID, RUNNER_UID)
@@ -47,21 +52,25 @@ def test_local_engine_learns_the_domain_without_forgetting_general_speech(
     example: Path, tmp_path: Path
 ) -> None:
     benchmark = _run("benchmark-test", example, tmp_path / "benchmark")
+    measured = json.loads(benchmark.outputs["test-sets"])
+    assert list(measured) == ["domain", "general"]
     base_domain = float(benchmark.outputs["wer"])
+    assert float(measured["domain"]["wer"]) == base_domain
 
     train = _run("train-and-gate", example, tmp_path / "train")
+    gated = json.loads(train.outputs["test-sets"])
     custom_domain = float(train.outputs["wer"])
     assert float(train.outputs["benchmark-wer"]) == base_domain
-
-    general = _run("train-and-gate", example, tmp_path / "general",
-                   **{"testing-data": "general_testing_data"})
-    assert general.outputs["model-id"] == train.outputs["model-id"]  # reused, not retrained
-    base_general = float(general.outputs["benchmark-wer"])
-    custom_general = float(general.outputs["wer"])
+    base_general = float(gated["general"]["benchmark-wer"])
+    custom_general = float(gated["general"]["wer"])
+    assert float(measured["general"]["wer"]) == base_general  # the same model, the same data
+    assert (gated["domain"]["verdict"], gated["general"]["verdict"]) == (
+        "improved", "within max-regression")
 
     deploy = _run("deploy", example, tmp_path / "deploy")
     assert deploy.outputs["model-id"] == train.outputs["model-id"]
     assert deploy.outputs["endpoint-id"]
+    assert json.loads(deploy.outputs["test-sets"]) == gated
     # Each run starts the engine on a new port: outputs point at the deploy run's engine.
     evaluation = urlsplit(deploy.outputs["evaluation"])
     assert evaluation.path.endswith(urlsplit(train.outputs["evaluation"]).path)
@@ -76,6 +85,28 @@ def test_local_engine_learns_the_domain_without_forgetting_general_speech(
     assert custom_general - base_general <= GENERAL_REGRESSION_AT_MOST
     assert "sharjah" in train.summary.lower()
     _assert_the_runner_user_can_read_and_remove_everything(example)
+
+
+def test_a_training_change_that_hurts_general_speech_is_kept_out_by_its_guard(
+    example: Path, tmp_path: Path
+) -> None:
+    """Everyday sentences with words swapped for sound-alike names (tests/support/
+    guard_breaker.py): the domain set still improves, the general set gets worse by more
+    than the example's `max-regression`, so the model is not improved and the reason, the
+    summary and the outputs name the general set."""
+    add_general_regression(example / "training_data")
+
+    train = _run("train-and-gate", example, tmp_path / "train")
+
+    gated = json.loads(train.outputs["test-sets"])
+    print(f"\nguard breaker on examples/sharjah: {json.dumps(gated)}")
+    assert train.outputs["improved"] == "false"
+    assert (gated["domain"]["verdict"], gated["general"]["verdict"]) == (
+        "improved", "beyond max-regression")
+    assert float(gated["general"]["wer"]) - float(gated["general"]["benchmark-wer"]) > float(
+        gated["general"]["max-regression"])
+    assert "blocked by general" in train.summary
+    assert not (example / ".speech-records" / "candidates").exists()  # nothing to deploy
 
 
 def _assert_the_runner_user_can_read_and_remove_everything(workspace: Path) -> None:
