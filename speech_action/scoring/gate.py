@@ -12,6 +12,7 @@ import math
 import re
 from dataclasses import dataclass
 
+from speech_action.errors import shown
 from speech_action.scoring.significance import Significance
 
 __all__ = [
@@ -73,7 +74,7 @@ def parse_min_improvement(value: str | float) -> MinImprovement:
 def _error(value: str, why: str = "") -> ValueError:
     detail = f" ({why})" if why else ""
     return ValueError(
-        f"{value!r} is not a valid minimum improvement{detail}. "
+        f"{shown(value)!r} is not a valid minimum improvement{detail}. "
         "Use WER points such as 0.5, a percentage of the benchmark WER such as 5%, "
         "or 0 for any strict improvement."
     )

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
+from speech_action.errors import shown
 from speech_action.scoring.gate import (
     AMOUNT_PATTERN,
     TOLERANCE,
@@ -48,7 +49,7 @@ def parse_max_regression(value: str) -> MaxRegression:
     match = AMOUNT_PATTERN.match(value)
     if match is None:
         raise ValueError(
-            f"{value!r} is not a valid max-regression. Use WER points such as 0.5, a "
+            f"{shown(value)!r} is not a valid max-regression. Use WER points such as 0.5, a "
             "percentage of the set's benchmark WER such as 5%, or 0 (it must not get worse)."
         )
     return MaxRegression(float(match["number"]), bool(match["percent"]))

@@ -87,3 +87,10 @@ def test_guards_never_turn_a_gating_failure_into_a_pass() -> None:
 def test_without_guard_sets_the_decision_is_the_gating_sets_own() -> None:
     gate = decide(GateScores(10.0, 9.0), MinImprovement(0))
     assert apply_guards(gate, [], "testing_data") == gate
+
+
+def test_a_huge_value_is_not_repeated_in_full() -> None:
+    """speech.yml comes from the pull request: its values are clipped in messages."""
+    with pytest.raises(ValueError, match="more characters") as raised:
+        parse_max_regression("9" * 100_000 + "x")
+    assert len(str(raised.value)) < 500
