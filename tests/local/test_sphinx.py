@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import shutil
 import wave
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -104,15 +105,26 @@ def test_results_do_not_depend_on_the_number_of_workers(
     ]
 
 
-@pytest.mark.timeout(900)
-def test_SLOW_acceptance_figures_on_the_full_example(tmp_path: Path) -> None:
-    """The issue's acceptance: base >= 25 % and custom <= 12 % WER on the domain set; on
-    the general set the custom model at most 2 points worse than the base model."""
-    results = _measure_script().measure(EXAMPLE, PocketSphinxRecognizer(), tmp_path)
+def test_the_measure_script_trains_and_scores_both_sets(tmp_path: Path) -> None:
+    """examples/sharjah/measure.py on two utterances of each set (the full example's figures
+    are the end-to-end acceptance run's: tests/e2e/test_local_engine_e2e.py)."""
+    small = tmp_path / "example"
+    shutil.copytree(EXAMPLE / "training_data", small / "training_data")
+    for folder, names in (("testing_data", ["domain01.wav", "domain13.wav"]),
+                          ("general_testing_data", ["general01.wav", "general02.wav"])):
+        (small / folder).mkdir()
+        lines = (EXAMPLE / folder / "trans.txt").read_text(encoding="utf-8").splitlines()
+        kept = [line for line in lines if line.split("\t", 1)[0] in names]
+        (small / folder / "trans.txt").write_text("\n".join(kept) + "\n", encoding="utf-8")
+        for name in names:
+            shutil.copy(EXAMPLE / folder / name, small / folder / name)
+    results = _measure_script().measure(small, PocketSphinxRecognizer(), tmp_path / "model")
     domain, general = results["domain"], results["general"]
-    assert domain["base"][0] >= 25.0
-    assert domain["custom"][0] <= 12.0
-    assert general["custom"][0] <= general["base"][0] + 2.0
+    assert domain["custom"][0] < domain["base"][0]  # the names are learned
+    assert general["custom"][0] == general["base"][0] == 0.0
+    assert [reference for reference, _ in domain["custom"][1]] == [
+        "I would like to rent a car from GoDrive in Sharjah.",
+        "Take the coast road from Sharjah to Ajman."]
 
 
 def test_threads_of_the_service_can_recognize_at_the_same_time(tmp_path: Path) -> None:
