@@ -50,7 +50,8 @@ def discover_test_data(workspace: Path, layout: DataLayout) -> TestDataSet:
     if not root.is_dir():
         raise DataValidationError([Problem(display, None, (
             "the testing data does not exist; add a folder with audio files and a "
-            f"transcript ({' or '.join(layout.transcript_files)}), or set testing-data"))])
+            f"transcript ({' or '.join(layout.transcript_files)}), or "
+            f"{'fix its path in test-sets' if layout.test_sets else 'set testing-data'}"))])
     entries = _listing(root)
     zips = [p for p in entries if p.suffix.lower() == ".zip"]
     loose = [p for p in entries if _is_audio(p) or p.name in layout.transcript_files]

@@ -14,6 +14,7 @@ from datetime import timedelta
 
 import pytest
 
+from speech_action.data import DataValidationError
 from speech_action.data.layout import DataLayout, TestSetSpec
 from speech_action.modes.entities import entity_id
 from speech_action.records import BenchmarkRecord, CandidateRecord, ModelRef, TestSetScore
@@ -208,3 +209,14 @@ def test_without_test_sets_the_one_set_is_named_after_its_folder(improving: Harn
     assert list(json.loads(outcome.outputs["test-sets"])) == ["testing_data"]
     assert outcome.report.guard_sets == ()
     assert outcome.report.gate is not None and outcome.report.gate.guards == ()
+
+
+def test_a_missing_guard_set_stops_the_run_before_any_upload(improving: Harness) -> None:
+    layout = DataLayout(testing="testing_data", test_sets=(
+        DOMAIN, TestSetSpec("noisy", "noisy_testing_data", MaxRegression())))
+    with pytest.raises(DataValidationError) as stopped:
+        improving.run("train-and-gate", run=PULL_REQUEST, data=layout)
+    (problem,) = stopped.value.problems
+    assert problem.file == "noisy_testing_data"
+    assert "does not exist" in problem.message and "fix its path in test-sets" in problem.message
+    assert not [call for call in improving.service.calls if call.startswith("create")]
