@@ -85,11 +85,11 @@ def execute(request: RunRequest, workflow: Workflow) -> int:
         report_cancelled(workflow, summary)
         return EXIT_CANCELLED
     except (SpeechActionError, OSError) as error:
-        report_failure(workflow, summary, error)
+        report_failure(workflow, summary, error, hints=request.hints)
         return EXIT_FAILED
     except Exception as error:  # the one handler at the edge: any bug becomes an annotation
         workflow.info(traceback.format_exc())
-        report_failure(workflow, summary, error, internal=True)
+        report_failure(workflow, summary, error, internal=True, hints=request.hints)
         return EXIT_FAILED
     finally:
         summary.flush()

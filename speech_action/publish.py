@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from speech_action.config import ConfigError, ConfigErrors, ConfigFileError
+from speech_action.config.hints import ACTION_HINTS, Hints
 from speech_action.data import DataValidationError
 from speech_action.github.pr_comment import GitHubError, pr_number_from_event, upsert_pr_comment
 from speech_action.github.workflow import Workflow
@@ -133,7 +134,7 @@ def report_cancelled(workflow: Workflow, summary: SummaryBuffer) -> None:
 
 
 def report_failure(workflow: Workflow, summary: SummaryBuffer, error: BaseException,
-                   internal: bool = False) -> None:
+                   internal: bool = False, hints: Hints = ACTION_HINTS) -> None:
     """Annotations (on the file and line where there is one) and a summary section."""
     if isinstance(error, DataValidationError):
         for problem in error.problems:
@@ -141,9 +142,9 @@ def report_failure(workflow: Workflow, summary: SummaryBuffer, error: BaseExcept
                            line=problem.line)
     elif isinstance(error, ConfigErrors):
         for each in error.errors:
-            _config_error(workflow, each)
+            _config_error(workflow, each, hints)
     elif isinstance(error, ConfigError):
-        _config_error(workflow, error)
+        _config_error(workflow, error, hints)
     elif internal:
         workflow.error(f"unexpected error ({type(error).__name__}: {error}); this is a bug "
                        "in speech-action, please report it with the log", title="Internal error")
@@ -155,13 +156,17 @@ def report_failure(workflow: Workflow, summary: SummaryBuffer, error: BaseExcept
     workflow.set_output("improved", "false")
 
 
-def _config_error(workflow: Workflow, error: ConfigError) -> None:
+def _config_error(workflow: Workflow, error: ConfigError, hints: Hints) -> None:
     """A setting refused in the config file is annotated on its file and line."""
     if isinstance(error, ConfigFileError):
-        workflow.error(str(error), title=_input_title(error), file=error.file, line=error.line)
+        workflow.error(str(error), title=_input_title(error, hints), file=error.file,
+                       line=error.line)
     else:
-        workflow.error(str(error), title=_input_title(error))
+        workflow.error(str(error), title=_input_title(error, hints))
 
 
-def _input_title(error: ConfigError) -> str:
-    return f"Invalid input {error.input_name}" if error.input_name else "Invalid configuration"
+def _input_title(error: ConfigError, hints: Hints) -> str:
+    """`Invalid input speech-key` in a workflow, `Invalid --speech-key` on the command line."""
+    if not error.input_name:
+        return "Invalid configuration"
+    return f"Invalid {hints.label(error.input_name)}"

@@ -88,3 +88,14 @@ def test_stderr_is_restored_after_a_run() -> None:
     with cli._safe_stderr() as underneath:
         assert underneath is before and isinstance(sys.stderr, cli.SafeStream)
     assert sys.stderr is before
+
+
+def test_a_refused_flag_is_titled_by_its_flag(capsys: pytest.CaptureFixture[str],
+                                              tmp_path: object) -> None:
+    """On the command line an error names the flag, not an action input."""
+    code = cli.main(["--mode", "train-and-gate", "--speech-endpoint", "local",
+                     "--min-improvement", "abc", "--workspace", str(tmp_path)], {})
+    err = capsys.readouterr().err
+    assert code != 0
+    assert "Invalid --min-improvement" in err
+    assert "Invalid input" not in err

@@ -54,6 +54,11 @@ class Hints:
         env = env_name(name)
         return f"`--{name}`" + (f" (`{env}`)" if env else "")
 
+    def label(self, name: str) -> str:
+        """A setting in plain text, for an annotation's title: `input speech-key` or
+        `--speech-key`."""
+        return f"--{name}" if self.cli else f"input {name}"
+
     def give(self, name: str, example: str) -> str:
         """How to give a setting a value: `speech-region: eastus` or `--speech-region eastus`."""
         if not self.cli:
