@@ -22,7 +22,7 @@ from speech_action.modes.context import ModeContext, ModeOutcome
 from speech_action.modes.datasets import validate_data
 from speech_action.modes.entities import ensure_project
 from speech_action.modes.model_choice import resolve_benchmark_model
-from speech_action.modes.set_results import guard_results, record_scores, sets_output
+from speech_action.modes.set_results import guard_results, record_scores, recorded, sets_output
 from speech_action.modes.test_sets import evaluate_test_sets, find_test_sets, upload_test_sets
 from speech_action.records import BenchmarkRecord, RunResult
 from speech_action.report import Mode, Report, WerChange
@@ -57,13 +57,13 @@ def run(ctx: ModeContext) -> ModeOutcome:
         model=model_ref(model), wer_percent=wer, counts=wer_counts(outcome.benchmark),
         benchmark_model=model_ref(model), benchmark_wer_percent=wer,
         normalizer=NORMALIZER_NAME, test_data_hash=gating.content_hash,
-        evaluation_url=outcome.evaluation.self_url, test_sets=scores,
+        evaluation_url=outcome.evaluation.self_url, test_sets=recorded(ctx, scores),
     ))
     ctx.store.write_benchmark(BenchmarkRecord(
         **common, kind="benchmark-test", model=model_ref(model), wer_percent=wer,
         counts=wer_counts(outcome.benchmark), normalizer=NORMALIZER_NAME,
         test_data_hash=gating.content_hash, evaluation_url=outcome.evaluation.self_url,
-        test_sets=scores,
+        test_sets=recorded(ctx, scores),
     ), expected=snapshot)
     expiry = transcription_expiry(model, f"model {model.display_name}")
     warnings = (*(w for e in evaluations for w in e.outcome.warnings),

@@ -9,8 +9,8 @@ from speech_action.client import Endpoint
 from speech_action.modes.context import ModeContext
 from speech_action.modes.model_choice import transcription_date
 from speech_action.modes.service import AnyModel
-from speech_action.modes.test_sets import gating_set_name
-from speech_action.records import ModelRef, WerCounts, set_scores
+from speech_action.modes.test_sets import gating_set_name, names_by_path
+from speech_action.records import ModelRef, TestSetScore, WerCounts, set_scores
 from speech_action.report import Expiry, HistoryPoint, ModelInfo, ServiceScore, fixed
 
 
@@ -56,13 +56,21 @@ def history(ctx: ModeContext, limit: int = 20) -> tuple[HistoryPoint, ...]:
     benchmark from before test sets counts as the gating set's); a history entry that is not
     a valid record is skipped with a warning (one bad file must not stop every later run;
     benchmark.json itself is strict)."""
-    gating = gating_set_name(ctx)
+    gating, configured = gating_set_name(ctx), names_by_path(ctx)
     return tuple(
         HistoryPoint(time=record.time, commit=record.commit[:7], wer_percent=score.wer_percent,
-                     model=record.model.name, test_set=score.name)
+                     model=record.model.name, test_set=_name_now(score, configured))
         for record in ctx.store.history(limit, skipped=ctx.log.warning)
         for score in set_scores(record, gating)
     )
+
+
+def _name_now(score: TestSetScore, configured: dict[str, str]) -> str:
+    """The set's name as `speech.yml` names it now: a set renamed since (or `test-sets`
+    removed again) keeps its history by its path."""
+    if score.name in configured.values():
+        return score.name
+    return configured.get(score.path, score.name)
 
 
 def percent(value: float) -> str:

@@ -35,7 +35,7 @@ from speech_action.modes.endpoint import (
 )
 from speech_action.modes.entities import ensure_project, entity_id, is_base_model_url
 from speech_action.modes.model_choice import transcription_date
-from speech_action.modes.set_results import sets_output
+from speech_action.modes.set_results import recorded, sets_output
 from speech_action.modes.test_sets import gating_set_name
 from speech_action.modes.waiting import wait_for
 from speech_action.records import (
@@ -238,7 +238,7 @@ def _record(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
         benchmark_wer_percent=None if candidate is None else candidate.benchmark_wer_percent,
         test_data_hash="" if candidate is None else candidate.test_data_hash,
         training_data_hashes={} if candidate is None else candidate.training_data_hashes,
-        test_sets=gated,
+        test_sets=recorded(ctx, gated),
     ))
     if candidate is None:
         message = (f"no WER is recorded for {model.display_name} (it was not an improved "
@@ -252,8 +252,8 @@ def _record(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
         **common, kind="deploy", model=model_ref(model), wer_percent=candidate.wer_percent,
         normalizer=NORMALIZER_NAME, test_data_hash=candidate.test_data_hash,
         evaluation_url=candidate.evaluation_url,
-        test_sets=tuple(s.model_copy(update={"benchmark_wer_percent": None, "passed": None})
-                        for s in gated),
+        test_sets=recorded(ctx, [s.model_copy(update={"benchmark_wer_percent": None,
+                                                      "passed": None}) for s in gated]),
     )
     _write_benchmark_while_served(ctx, record, endpoint, model, snapshot)
     ctx.log.info(f"{model.display_name} is the new benchmark "

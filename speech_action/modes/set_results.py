@@ -13,7 +13,8 @@ import json
 from collections.abc import Mapping, Sequence
 
 from speech_action.modes.bookkeeping import wer_counts
-from speech_action.modes.test_sets import SetEvaluation
+from speech_action.modes.context import ModeContext
+from speech_action.modes.test_sets import SetEvaluation, several
 from speech_action.records import TestSetScore
 from speech_action.report import TestSetResult, WerChange, fixed
 from speech_action.scoring import GuardDecision
@@ -46,6 +47,14 @@ def record_scores(evaluations: Sequence[SetEvaluation], *, candidate: bool,
             evaluation_url=outcome.evaluation.self_url,
         ))
     return tuple(scores)
+
+
+def recorded(ctx: ModeContext, scores: Sequence[TestSetScore]) -> tuple[TestSetScore, ...]:
+    """What a record keeps of `scores`: every set's with `test-sets` in `speech.yml`;
+    nothing beyond the record's own fields without it, so a repository of one set writes
+    the records it always wrote, and they stay the gating set's under whatever name the
+    set gets when `test-sets` is added later (`records.set_scores`)."""
+    return tuple(scores) if several(ctx) else ()
 
 
 def guard_results(evaluations: Sequence[SetEvaluation], *, candidate: bool,

@@ -55,6 +55,17 @@ def gating_set_name(ctx: ModeContext) -> str:
     return ctx.settings.data.test_set_specs()[0].name
 
 
+def names_by_path(ctx: ModeContext) -> dict[str, str]:
+    """Each configured set's name by its workspace-relative path (the path records keep)."""
+    root = ctx.workspace.resolve()
+    names = {}
+    for spec in ctx.settings.data.test_set_specs():
+        path = (root / spec.path).resolve()
+        if path.is_relative_to(root):
+            names[path.relative_to(root).as_posix()] = spec.name
+    return names
+
+
 def find_test_sets(ctx: ModeContext) -> list[FoundSet]:
     """Every test set's data, the gating set first (validated by the caller)."""
     layout = ctx.settings.data

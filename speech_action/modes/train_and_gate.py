@@ -48,7 +48,7 @@ from speech_action.modes.model_choice import (
     resolve_benchmark_model,
 )
 from speech_action.modes.service import AnyModel
-from speech_action.modes.set_results import guard_results, record_scores, sets_output
+from speech_action.modes.set_results import guard_results, record_scores, recorded, sets_output
 from speech_action.modes.test_sets import (
     SetEvaluation,
     evaluate_test_sets,
@@ -176,7 +176,7 @@ def _record(
         benchmark_wer_percent=outcome.benchmark.wer_percent, improved=gate.improved,
         normalizer=NORMALIZER_NAME, test_data_hash=gating.content_hash,
         training_data_hashes=training_hashes, evaluation_url=outcome.evaluation.self_url,
-        test_sets=scores,
+        test_sets=recorded(ctx, scores),
     ))
     if gate.improved:
         ctx.store.write_candidate(CandidateRecord(
@@ -185,7 +185,7 @@ def _record(
             benchmark_wer_percent=outcome.benchmark.wer_percent, improved=True,
             normalizer=NORMALIZER_NAME, test_data_hash=gating.content_hash,
             training_data_hashes=training_hashes, evaluation_url=outcome.evaluation.self_url,
-            test_sets=scores,
+            test_sets=recorded(ctx, scores),
         ))
 
 

@@ -220,3 +220,26 @@ def test_a_missing_guard_set_stops_the_run_before_any_upload(improving: Harness)
     assert problem.file == "noisy_testing_data"
     assert "does not exist" in problem.message and "fix its path in test-sets" in problem.message
     assert not [call for call in improving.service.calls if call.startswith("create")]
+
+
+def test_a_repository_of_one_set_writes_the_records_it_always_wrote(
+        improving: Harness) -> None:
+    """Without `test-sets` the records hold no per-set list: they stay the gating set's
+    under whatever name it gets when `test-sets` is added later."""
+    improving.run("benchmark-test")
+    improving.run("train-and-gate", run=NEXT_RUN)
+    stored = [json.loads(data) for data, _ in improving.backend.objects.values()]
+    assert stored and all(record["test_sets"] == [] for record in stored)
+
+    later = improving.run("train-and-gate", run=NEXT_RUN, data=two_sets(improving))
+    assert {p.test_set for p in later.report.history} == {"domain"}
+
+
+def test_a_renamed_set_keeps_its_history_by_its_path(improving: Harness) -> None:
+    improving.run("benchmark-test", data=two_sets(improving))
+    renamed = DataLayout(testing="testing_data", test_sets=(
+        TestSetSpec("sharjah", "testing_data"), TestSetSpec("everyday", "general_testing_data",
+                                                            MaxRegression(1.0))))
+    outcome = improving.run("benchmark-test", run=NEXT_RUN, data=renamed)
+    names = [p.test_set for p in outcome.report.history]
+    assert names == ["sharjah", "everyday", "sharjah", "everyday"]
