@@ -9,6 +9,12 @@ said; so on everyday speech the domain hypothesis ("i left my qais on the kitche
 table") ties the stock one acoustically and wins on the mixed language model score.
 The domain sentences are untouched, so the domain set keeps its improvement.
 
+The sentences are the general test set's own, each with one word swapped and a domain
+phrase added: a domain model that has not seen every word of an everyday utterance cannot
+offer a hypothesis that beats the stock model's (a first try with shorter sentences moved
+the general WER by 1 point only). That is the careless pull request this stands for: one
+that copies test sentences into the training data.
+
 Measured with the recognizer of examples/sharjah/measure.py (pocketsphinx 5.1.1):
 
 | test set | base model | custom model, example data | custom model, with this change |
