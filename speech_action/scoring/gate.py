@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 
 from speech_action.errors import shown
+from speech_action.rounding import exact, fixed
 from speech_action.scoring.significance import Significance
 
 __all__ = [
@@ -161,9 +162,10 @@ def _gain_reason(
 ) -> str:
     wanted = _requirement(required, rule, benchmark)
     if abs(gain) <= TOLERANCE:
-        return f"WER did not change ({wer:.2f} %) (required: {wanted})"
+        return f"WER did not change ({fixed(wer)} %) (required: {wanted})"
     direction = "fell" if gain > 0 else "rose"
-    moved = f"WER {direction} {abs(gain):.2f} points, from {benchmark:.2f} % to {wer:.2f} %"
+    change = fixed(abs(exact(benchmark) - exact(wer)))
+    moved = f"WER {direction} {change} points, from {fixed(benchmark)} % to {fixed(wer)} %"
     if gain > 0 and gain < required - TOLERANCE:
         return f"{moved}: less than required (required: {wanted})"
     return f"{moved} (required: {wanted})"
@@ -173,8 +175,9 @@ def _requirement(required: float, rule: MinImprovement, benchmark: float) -> str
     if rule.value == 0:
         return "any strict improvement"
     if rule.relative:
-        return f"at least {rule} of the benchmark WER {benchmark:.2f} % = {required:.2f} points"
-    return f"at least {required:.2f} points"
+        return (f"at least {rule} of the benchmark WER {fixed(benchmark)} % = "
+                f"{fixed(required)} points")
+    return f"at least {fixed(required)} points"
 
 
 def _significance_reason(significance: Significance | None) -> str:

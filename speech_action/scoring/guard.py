@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from speech_action.errors import shown
+from speech_action.rounding import exact, fixed
 from speech_action.scoring.gate import (
     AMOUNT_PATTERN,
     TOLERANCE,
@@ -61,14 +62,14 @@ def guard(test_set: str, scores: GateScores, max_regression: MaxRegression) -> G
     allowed = max_regression.allowed_points(scores.benchmark_wer_percent)
     passed = regression <= allowed + TOLERANCE
     rule = _allowance(max_regression, allowed, scores.benchmark_wer_percent)
+    before, after = fixed(scores.benchmark_wer_percent), fixed(scores.wer_percent)
+    change = fixed(abs(exact(scores.wer_percent) - exact(scores.benchmark_wer_percent)))
     if regression > TOLERANCE:
-        moved = (f"WER rose {regression:.2f} points, from {scores.benchmark_wer_percent:.2f} % "
-                 f"to {scores.wer_percent:.2f} %")
+        moved = f"WER rose {change} points, from {before} % to {after} %"
     elif regression < -TOLERANCE:
-        moved = (f"WER fell {-regression:.2f} points, from {scores.benchmark_wer_percent:.2f} % "
-                 f"to {scores.wer_percent:.2f} %")
+        moved = f"WER fell {change} points, from {before} % to {after} %"
     else:
-        moved = f"WER did not change ({scores.wer_percent:.2f} %)"
+        moved = f"WER did not change ({after} %)"
     verdict = "within" if passed else "more than"
     return GuardDecision(test_set=test_set, passed=passed, regression_points=regression,
                          allowed_points=allowed, max_regression=str(max_regression),
@@ -79,9 +80,9 @@ def _allowance(rule: MaxRegression, allowed: float, benchmark: float) -> str:
     if rule.value == 0:
         return "the allowed regression of none"
     if rule.relative:
-        return (f"the allowed {rule} of its benchmark WER {benchmark:.2f} % = "
-                f"{allowed:.2f} points")
-    return f"the allowed {allowed:.2f} points"
+        return (f"the allowed {rule} of its benchmark WER {fixed(benchmark)} % = "
+                f"{fixed(allowed)} points")
+    return f"the allowed {fixed(allowed)} points"
 
 
 def apply_guards(gate: GateDecision, guards: Sequence[GuardDecision],
