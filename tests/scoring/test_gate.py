@@ -6,11 +6,14 @@ import math
 
 import pytest
 
+from speech_action.report import WerChange
 from speech_action.scoring import (
     GateScores,
+    MaxRegression,
     MinImprovement,
     Significance,
     decide,
+    guard,
     parse_min_improvement,
 )
 
@@ -164,9 +167,6 @@ def test_the_reason_rounds_like_the_summary() -> None:
     """`f"{10.125:.2f}"` is 10.12 (the float is exact, rounded half to even); the summary
     shows 10.13 (report.figures: half away from zero). The reason says what the summary
     says, also for a guard set."""
-    from speech_action.report import WerChange
-    from speech_action.scoring import MaxRegression, guard
-
     reason = decide(GateScores(10.125, 5.0), MinImprovement(0)).reason
     assert "fell 5.13 points, from 10.13 % to 5.00 %" in reason
     assert "10.13 % \u2192 5.00 % (-5.13 points" in WerChange(10.125, 5.0).describe()
