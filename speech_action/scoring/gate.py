@@ -17,37 +17,50 @@ from speech_action.rounding import exact, fixed
 from speech_action.scoring.significance import Significance
 
 __all__ = [
-    "AMOUNT_PATTERN",
     "TOLERANCE",
     "GateDecision",
     "GateScores",
     "GuardDecision",
     "MinImprovement",
+    "WerAmount",
     "decide",
+    "parse_amount",
     "parse_min_improvement",
 ]
 
 # Float comparisons of WERs with two decimals (6.5 - 6.2 = 0.2999999999999998)
 # must not turn "exactly the required gain" into a failure.
 TOLERANCE = 1e-9
-# WER points (`0.5`) or a percentage of the benchmark WER (`5%`): min- and max- amounts.
-AMOUNT_PATTERN = re.compile(r"^\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<percent>%?)\s*$")
+_AMOUNT = re.compile(r"^\s*(?P<number>\d+(?:\.\d*)?|\.\d+)\s*(?P<percent>%?)\s*$")
 
 
 @dataclass(frozen=True)
-class MinImprovement:
-    """`min-improvement`: WER points, or percent of the benchmark WER when `relative`."""
+class WerAmount:
+    """WER points, or percent of a benchmark WER when `relative`: the shape of
+    `min-improvement` and of a guard set's `max-regression` (`guard.MaxRegression`)."""
 
-    value: float
+    value: float = 0.0
     relative: bool = False
 
-    def required_points(self, benchmark_wer_percent: float) -> float:
+    def points(self, benchmark_wer_percent: float) -> float:
+        """The amount in WER points for a benchmark of `benchmark_wer_percent`."""
         if self.relative:
             return benchmark_wer_percent * self.value / 100
         return self.value
 
     def __str__(self) -> str:
         return f"{self.value:g}%" if self.relative else f"{self.value:g}"
+
+
+def parse_amount(value: str) -> tuple[float, bool] | None:
+    """`"0.5"` -> (0.5, False), `"5%"` -> (5.0, True); None for anything else."""
+    match = _AMOUNT.match(value)
+    return None if match is None else (float(match["number"]), bool(match["percent"]))
+
+
+@dataclass(frozen=True)
+class MinImprovement(WerAmount):
+    """`min-improvement`: what the gating set's WER must fall by."""
 
 
 def parse_min_improvement(value: str | float) -> MinImprovement:
@@ -62,11 +75,10 @@ def parse_min_improvement(value: str | float) -> MinImprovement:
         if not math.isfinite(value) or value < 0:
             raise _error(str(value))
         return MinImprovement(float(value))
-    match = AMOUNT_PATTERN.match(value)
-    if match is None:
+    amount = parse_amount(value)
+    if amount is None:
         raise _error(value)
-    number = float(match["number"])
-    relative = bool(match["percent"])
+    number, relative = amount
     if relative and number > 100:
         raise _error(value, "a relative improvement above 100% cannot be reached")
     return MinImprovement(number, relative)
@@ -138,7 +150,7 @@ def decide(
     """Apply the gate rule to the service's WERs (percent)."""
     benchmark_wer_percent, wer_percent = scores.benchmark_wer_percent, scores.wer_percent
     gain = benchmark_wer_percent - wer_percent
-    required = min_improvement.required_points(benchmark_wer_percent)
+    required = min_improvement.points(benchmark_wer_percent)
     enough = gain > TOLERANCE and gain >= required - TOLERANCE
     reason = _gain_reason(benchmark_wer_percent, wer_percent, gain, required, min_improvement)
     significant = None if significance is None else significance.significant

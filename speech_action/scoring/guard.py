@@ -16,29 +16,20 @@ from dataclasses import dataclass, replace
 from speech_action.errors import shown
 from speech_action.rounding import exact, fixed
 from speech_action.scoring.gate import (
-    AMOUNT_PATTERN,
     TOLERANCE,
     GateDecision,
     GateScores,
     GuardDecision,
+    WerAmount,
+    parse_amount,
 )
 
 __all__ = ["GuardDecision", "MaxRegression", "apply_guards", "guard", "parse_max_regression"]
 
+
 @dataclass(frozen=True)
-class MaxRegression:
-    """`max-regression` of a guard set: WER points, or percent of its benchmark WER."""
-
-    value: float = 0.0
-    relative: bool = False
-
-    def allowed_points(self, benchmark_wer_percent: float) -> float:
-        if self.relative:
-            return benchmark_wer_percent * self.value / 100
-        return self.value
-
-    def __str__(self) -> str:
-        return f"{self.value:g}%" if self.relative else f"{self.value:g}"
+class MaxRegression(WerAmount):
+    """`max-regression` of a guard set: how much its WER may rise (default 0: none)."""
 
 
 def parse_max_regression(value: str) -> MaxRegression:
@@ -47,19 +38,19 @@ def parse_max_regression(value: str) -> MaxRegression:
     Anything else is a `ValueError` that says what to write; the caller names the file,
     line and set.
     """
-    match = AMOUNT_PATTERN.match(value)
-    if match is None:
+    amount = parse_amount(value)
+    if amount is None:
         raise ValueError(
             f"{shown(value)!r} is not a valid max-regression. Use WER points such as 0.5, a "
             "percentage of the set's benchmark WER such as 5%, or 0 (it must not get worse)."
         )
-    return MaxRegression(float(match["number"]), bool(match["percent"]))
+    return MaxRegression(*amount)
 
 
 def guard(test_set: str, scores: GateScores, max_regression: MaxRegression) -> GuardDecision:
     """Whether the guard set `test_set` stayed within `max_regression` (service WERs)."""
     regression = scores.wer_percent - scores.benchmark_wer_percent
-    allowed = max_regression.allowed_points(scores.benchmark_wer_percent)
+    allowed = max_regression.points(scores.benchmark_wer_percent)
     passed = regression <= allowed + TOLERANCE
     rule = _allowance(max_regression, allowed, scores.benchmark_wer_percent)
     before, after = fixed(scores.benchmark_wer_percent), fixed(scores.wer_percent)

@@ -107,7 +107,7 @@ def test_every_input_set(tmp_path: Path) -> None:
     assert config.base_model.endswith("/models/base/1")
     assert config.benchmark_model == "0b5e2c9a-1111-2222-3333-444455556666"
     assert str(config.min_improvement) == "5%" and config.min_improvement.relative
-    assert config.min_improvement.required_points(10.0) == pytest.approx(0.5)
+    assert config.min_improvement.points(10.0) == pytest.approx(0.5)
     assert config.require_significance and config.logging_enabled and config.fail_on_no_improvement
     assert not config.comment
     assert config.storage_container == "wer-records-2" and config.records_dir == ws / "out/records"
@@ -130,7 +130,7 @@ def test_min_improvement_large_points_allowed(tmp_path: Path) -> None:
 def test_min_improvement_points(tmp_path: Path) -> None:
     threshold = load(tmp_path, min_improvement="0.5").min_improvement
     assert (str(threshold), threshold.value, threshold.relative) == ("0.5", 0.5, False)
-    assert threshold.required_points(20.0) == 0.5
+    assert threshold.points(20.0) == 0.5
 
 
 def test_local_engine_needs_no_key_or_region(tmp_path: Path) -> None:
