@@ -117,8 +117,10 @@ class TestSetScore(_Tolerant):
 
     __test__ = False  # not a pytest test class, despite the name
 
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    path: Annotated[str, Field(max_length=1000)] = ""
+    # Without `test-sets` a set is named after its folder, and the pull request names
+    # folders: the bounds are the file system's (a name of 255 bytes, a path of 4096).
+    name: Annotated[str, Field(min_length=1, max_length=255)]
+    path: Annotated[str, Field(max_length=4096)] = ""
     """The set's folder or zip, workspace-relative."""
     gating: bool = False
     wer_percent: WerPercent

@@ -11,6 +11,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 
@@ -243,3 +244,12 @@ def test_a_renamed_set_keeps_its_history_by_its_path(improving: Harness) -> None
     outcome = improving.run("benchmark-test", run=NEXT_RUN, data=renamed)
     names = [p.test_set for p in outcome.report.history]
     assert names == ["sharjah", "everyday", "sharjah", "everyday"]
+
+
+def test_a_long_folder_name_from_the_pull_request_is_no_crash(improving: Harness) -> None:
+    """Without `test-sets` the set is named after its folder, which the pull request names
+    (up to the file system's 255 bytes, nested up to its 4096): records take any of them."""
+    deep = Path(*["d" * 200] * 4, "t" * 250)
+    shutil.move(improving.workspace / "testing_data", improving.workspace / deep)
+    outcome = improving.run("train-and-gate", run=PULL_REQUEST, data=DataLayout(testing=deep))
+    assert list(json.loads(outcome.outputs["test-sets"])) == ["t" * 250]
