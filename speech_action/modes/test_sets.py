@@ -4,8 +4,9 @@ PRODUCT.md "Test sets": the first set of `speech.yml`'s `test-sets` gates, every
 guards against regressions; without `test-sets` the one set is `testing-data`. Each set is
 its own dataset (reused by content, so an unchanged set is never uploaded again) and its own
 evaluation (reused by its models and dataset, so adding a set later costs only that set's
-evaluation). All evaluations are submitted before the first wait: the service runs them at
-the same time, and the run waits about as long as for the slowest.
+evaluation). All evaluations are submitted before the first wait, so none waits for another to be
+created: the service may run them at the same time (Learn documents no order or limit for
+a resource's evaluations; nothing here depends on one).
 """
 
 from __future__ import annotations
