@@ -15,18 +15,32 @@ FROM python:3.13-slim@sha256:7c61056e61ac89e852de05f3dc6fa51a6dd2181797bceed46aa
 ENV PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
+# binutils for `strip` (image/finish_environment.py); this stage is thrown away. Not pinned:
+# the Debian release is fixed by the base digest, and a pinned version leaves the mirror
+# at its next point release.
+# hadolint ignore=DL3008
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends binutils \
+    && rm -rf /var/lib/apt/lists/*
+
 # No pip inside the environment: the base image's pip installs into it (`--python`).
 RUN python -m venv --without-pip /opt/speech-action
 
 # Wheels only: a dependency that loses its wheel fails the build here rather than
-# pulling a compiler into every consumer's job.
+# pulling a compiler into every consumer's job. No bytecode yet: the finishing step
+# compiles what a run imports.
 COPY requirements.txt /src/requirements.txt
-RUN python -m pip --python /opt/speech-action/bin/python install \
+RUN python -m pip --python /opt/speech-action/bin/python install --no-compile \
         --only-binary=:all: --requirement /src/requirements.txt
 
 COPY pyproject.toml README.md LICENSE /src/
 COPY speech_action /src/speech_action
-RUN python -m pip --python /opt/speech-action/bin/python install --no-deps /src
+RUN python -m pip --python /opt/speech-action/bin/python install --no-compile --no-deps /src
+
+# Stripped libraries, no unused model file, and bytecode for the modules a run imports.
+# Run from its own folder, so that it imports the installed package, not /src.
+COPY image/finish_environment.py /build/finish_environment.py
+RUN /opt/speech-action/bin/python /build/finish_environment.py /opt/speech-action
 
 # ---- the image: the base plus that one environment; no compiler, pip cache or sources ----
 FROM python:3.13-slim@sha256:7c61056e61ac89e852de05f3dc6fa51a6dd2181797bceed46aa725dd7cb2cd3b
@@ -36,8 +50,8 @@ LABEL org.opencontainers.image.title="speech-action" \
       org.opencontainers.image.licenses="MIT"
 
 # Unbuffered output keeps log lines and annotations in order with the runner's own; no
-# bytecode written at run time (it was compiled at install), so the image also runs as a
-# user who cannot write to /opt.
+# bytecode written at run time (what a run imports was compiled in the build stage), so
+# the image also runs as a user who cannot write to /opt.
 ENV PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1
 

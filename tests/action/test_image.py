@@ -36,7 +36,23 @@ def test_every_stage_starts_from_one_python_313_slim_pinned_by_digest() -> None:
 def test_the_image_installs_wheels_only_and_no_compiler() -> None:
     runs = " ".join(_instructions("RUN"))
     assert "--only-binary=:all:" in runs
-    assert not re.search(r"apt-get|gcc|build-essential", runs), runs
+    assert not re.search(r"gcc|build-essential|python3-dev", runs), runs
+    # The one Debian package: binutils for `strip`, in the build stage, which is thrown away.
+    installs = re.findall(r"apt-get install ([^&]+)", runs)
+    assert [install.split() for install in installs] == [
+        ["-y", "--no-install-recommends", "binutils"]], installs
+
+
+def test_the_build_stage_finishes_the_installed_environment_not_the_sources() -> None:
+    build = LOGICAL[:LOGICAL.rindex("\nFROM ")]
+    pip_installs = re.findall(r"pip --python \S+ install (.+)", build)
+    assert len(pip_installs) == 2 and all("--no-compile" in line for line in pip_installs)
+    (finishing,) = [line for line in _instructions("RUN") if "finish_environment.py" in line]
+    # From its own folder: run from /src, `import speech_action` would find the sources.
+    assert finishing.split() == ["/opt/speech-action/bin/python",
+                                 "/build/finish_environment.py", "/opt/speech-action"]
+    assert "COPY image/finish_environment.py /build/finish_environment.py" in build
+    assert build.index("finish_environment.py /opt") > build.rindex("--no-deps /src")
 
 
 def test_the_final_stage_copies_one_environment_and_the_entrypoint() -> None:
