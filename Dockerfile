@@ -6,8 +6,9 @@
 # pinned by digest so a build is repeatable. Both FROM lines name it in full, not through an
 # ARG: dependabot only updates images written in FROM lines (dependabot-core #2057), and it
 # must move both together (tests/action/test_image.py checks they are the same). The digest
-# is python:3.13-slim as public build logs of 2026-09 record it: Docker Hub was not
-# reachable where this was written, so CI's `uses: ./` build is its first check.
+# is python:3.13.15-slim-trixie's (2026-09-01), as public Dockerfiles pin it under that tag:
+# Docker Hub was not reachable where this was written, so CI's `uses: ./` build is its
+# first check here.
 
 # ---- build: a virtual environment holding the dependencies and the package, from wheels --
 FROM python:3.13-slim@sha256:7c61056e61ac89e852de05f3dc6fa51a6dd2181797bceed46aa725dd7cb2cd3b AS build
