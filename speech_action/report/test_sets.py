@@ -166,7 +166,9 @@ def _verdict(test_set: TestSet, gate: GateDecision | None) -> str:
         return "\u2705 improved" if gating_met(gate) else "\u274c not improved"
     if test_set.guard is None:
         return NONE
-    return "\u2705 within max-regression" if test_set.guard.passed else "\u274c blocked"
+    # The same words as the `test-sets` output's verdicts (modes/set_results.py).
+    passed = test_set.guard.passed
+    return "\u2705 within max-regression" if passed else "\u274c beyond max-regression"
 
 
 def _deploy_table(report: Report) -> str | None:

@@ -45,7 +45,7 @@ def test_train_and_gate_table_has_a_row_per_set_the_gating_set_first() -> None:
         "| **domain** (gating) | 52.17 % | 17.39 % | -34.78 | min-improvement 0.50 "
         "| \u2705 improved |",
         "| **general**<br>`general_testing_data` | 3.00 % | 8.00 % | +5.00 "
-        "| max-regression 1.00 | \u274c blocked |",
+        "| max-regression 1.00 | \u274c beyond max-regression |",
         "| **noisy**<br>`noisy_testing_data` | 40.00 % | 38.00 % | -2.00 "
         "| max-regression 0.50 | \u2705 within max-regression |",
     ]
@@ -54,7 +54,7 @@ def test_train_and_gate_table_has_a_row_per_set_the_gating_set_first() -> None:
 def test_the_comment_table_leaves_out_the_paths() -> None:
     rows = _table(render_pr_comment(scenarios.guard_blocked()))
     assert rows[1] == ("| **general** | 3.00 % | 8.00 % | +5.00 | max-regression 1.00 "
-                       "| \u274c blocked |")
+                       "| \u274c beyond max-regression |")
 
 
 def test_a_relative_max_regression_shows_its_points_and_its_percentage() -> None:
