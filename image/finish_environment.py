@@ -55,12 +55,20 @@ def strip_shared_libraries(environment: Path) -> int:
     return before - sum(path.stat().st_size for path in libraries)
 
 
+class WheelChangedError(Exception):
+    """A file this script removes is not where it was: a dependency's wheel changed."""
+
+
 def remove_unused_files(site_packages: Path) -> int:
-    """Remove the files no run reads; the bytes saved. A missing file is an error: the
-    wheel changed, and this list must be checked again."""
+    """Remove the files no run reads; the bytes saved. A missing file stops the build: the
+    wheel changed, and UNUSED_MODEL_FILES must be checked against it again."""
     saved = 0
     for relative in UNUSED_MODEL_FILES:
         path = site_packages / relative
+        if not path.is_file():
+            raise WheelChangedError(
+                f"{relative} is not in {site_packages}: a dependency's wheel changed; check "
+                "UNUSED_MODEL_FILES in image/finish_environment.py against it")
         saved += path.stat().st_size
         path.unlink()
     return saved
@@ -99,8 +107,12 @@ def main(argv: list[str]) -> int:
               "script from another folder", file=sys.stderr)
         return 1
     (site_packages,) = environment.glob("lib/python3.*/site-packages")
+    try:
+        removed = remove_unused_files(site_packages)
+    except WheelChangedError as error:
+        print(error, file=sys.stderr)
+        return 1
     stripped = strip_shared_libraries(environment)
-    removed = remove_unused_files(site_packages)
     sources = imported_sources("speech_action")
     # The standard library's modules stay without bytecode, as the base image has them.
     own = [path for path in sources if path.is_relative_to(environment)]
