@@ -10,7 +10,7 @@ out what the action never reads, and compile the bytecode of what a run imports,
 - pocketsphinx's phone language model goes: it serves the allphone search, which the local
   engine never runs (speech_action/local/sphinx_decode.py names its model files).
 - Bytecode: pip installs with `--no-compile`, and this compiles only the environment's
-  modules that importing every module of speech_action loads (538 of them, 7.7 MB), where
+  modules that importing every module of speech_action loads (538 of them, 7.6 MB), where
   pip compiled every module of every dependency (12.1 MB). A module imported only later,
   inside a function, is compiled in memory at each start, as one without bytecode is.
 
