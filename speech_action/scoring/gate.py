@@ -48,6 +48,15 @@ class WerAmount:
             return benchmark_wer_percent * self.value / 100
         return self.value
 
+    def described(self, benchmark_wer_percent: float, *, whose: str = "the") -> str:
+        """The amount for a reason text: "1.00 points", or "5% of the benchmark WER
+        20.00 % = 1.00 points" (`whose` benchmark: "the", "its")."""
+        points = fixed(self.points(benchmark_wer_percent))
+        if self.relative:
+            return (f"{self} of {whose} benchmark WER {fixed(benchmark_wer_percent)} % = "
+                    f"{points} points")
+        return f"{points} points"
+
     def __str__(self) -> str:
         return f"{self.value:g}%" if self.relative else f"{self.value:g}"
 
@@ -172,7 +181,8 @@ def decide(
 def _gain_reason(
     benchmark: float, wer: float, gain: float, required: float, rule: MinImprovement
 ) -> str:
-    wanted = _requirement(required, rule, benchmark)
+    wanted = ("any strict improvement" if rule.value == 0 else
+              f"at least {rule.described(benchmark)}")
     if abs(gain) <= TOLERANCE:
         return f"WER did not change ({fixed(wer)} %) (required: {wanted})"
     direction = "fell" if gain > 0 else "rose"
@@ -181,15 +191,6 @@ def _gain_reason(
     if gain > 0 and gain < required - TOLERANCE:
         return f"{moved}: less than required (required: {wanted})"
     return f"{moved} (required: {wanted})"
-
-
-def _requirement(required: float, rule: MinImprovement, benchmark: float) -> str:
-    if rule.value == 0:
-        return "any strict improvement"
-    if rule.relative:
-        return (f"at least {rule} of the benchmark WER {fixed(benchmark)} % = "
-                f"{fixed(required)} points")
-    return f"at least {fixed(required)} points"
 
 
 def _significance_reason(significance: Significance | None) -> str:

@@ -52,7 +52,8 @@ def guard(test_set: str, scores: GateScores, max_regression: MaxRegression) -> G
     regression = scores.wer_percent - scores.benchmark_wer_percent
     allowed = max_regression.points(scores.benchmark_wer_percent)
     passed = regression <= allowed + TOLERANCE
-    rule = _allowance(max_regression, allowed, scores.benchmark_wer_percent)
+    rule = ("the allowed regression of none" if max_regression.value == 0 else
+            f"the allowed {max_regression.described(scores.benchmark_wer_percent, whose='its')}")
     before, after = fixed(scores.benchmark_wer_percent), fixed(scores.wer_percent)
     change = fixed(abs(exact(scores.wer_percent) - exact(scores.benchmark_wer_percent)))
     if regression > TOLERANCE:
@@ -65,15 +66,6 @@ def guard(test_set: str, scores: GateScores, max_regression: MaxRegression) -> G
     return GuardDecision(test_set=test_set, passed=passed, regression_points=regression,
                          allowed_points=allowed, max_regression=str(max_regression),
                          reason=f"{test_set}: {moved}, {verdict} {rule}")
-
-
-def _allowance(rule: MaxRegression, allowed: float, benchmark: float) -> str:
-    if rule.value == 0:
-        return "the allowed regression of none"
-    if rule.relative:
-        return (f"the allowed {rule} of its benchmark WER {fixed(benchmark)} % = "
-                f"{fixed(allowed)} points")
-    return f"the allowed {fixed(allowed)} points"
 
 
 def apply_guards(gate: GateDecision, guards: Sequence[GuardDecision],
