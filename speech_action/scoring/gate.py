@@ -62,9 +62,12 @@ class WerAmount:
 
 
 def parse_amount(value: str) -> tuple[float, bool] | None:
-    """`"0.5"` -> (0.5, False), `"5%"` -> (5.0, True); None for anything else."""
+    """`"0.5"` -> (0.5, False), `"5%"` -> (5.0, True); None for anything else, a number
+    too long to be finite included (`speech.yml` is a pull request's to write)."""
     match = _AMOUNT.match(value)
-    return None if match is None else (float(match["number"]), bool(match["percent"]))
+    if match is None or not math.isfinite(number := float(match["number"])):
+        return None
+    return number, bool(match["percent"])
 
 
 @dataclass(frozen=True)
