@@ -19,6 +19,7 @@ from speech_action.report.escape import code_cell, escape_markdown
 from speech_action.report.figures import WerChange, fixed, signed
 from speech_action.report.model import DeployedModel, Mode, Report, ServiceScore
 from speech_action.scoring import Comparison, GateDecision, GuardDecision
+from speech_action.scoring.gate import parse_amount
 
 __all__ = ["TestSet", "gating_met", "gating_name", "guard_change", "table", "test_sets"]
 
@@ -111,7 +112,7 @@ def table(report: Report, analysis: Analysis, *, compact: bool = False) -> str |
 
 
 def _gated_row(test_set: TestSet, gate: GateDecision | None, compact: bool) -> str:
-    change = guard_change(test_set) if test_set.change or test_set.guard else NONE
+    change = guard_change(test_set)
     cells = [_name_cell(test_set, compact), _wer(test_set.benchmark),
              _wer(test_set.candidate), change, _rule(test_set, gate, unit=""),
              _verdict(test_set, gate)]
@@ -144,12 +145,12 @@ def _rule(test_set: TestSet, gate: GateDecision | None, unit: str = " points") -
             return "max-regression: none"
         return _amount("max-regression", guard.max_regression, guard.allowed_points, unit)
     configured = test_set.max_regression.strip()
-    if configured.endswith("%"):
-        return f"max-regression {escape_markdown(configured)} of its benchmark WER"
-    try:
-        points = float(configured)
-    except ValueError:  # not from a parsed setting: shown as written
+    amount = parse_amount(configured)
+    if amount is None:  # not from a parsed setting: shown as written
         return f"max-regression {escape_markdown(configured)}"
+    points, relative = amount
+    if relative:
+        return f"max-regression {escape_markdown(configured)} of its benchmark WER"
     return "max-regression: none" if points <= 0 else f"max-regression {fixed(points)} points"
 
 

@@ -7,13 +7,13 @@ and the rule, so nothing below has to repeat it. Its figures come from
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 
 from speech_action.report.escape import escape_markdown
 from speech_action.report.figures import WerChange, fixed
 from speech_action.report.model import Mode, Report, ServiceScore
-from speech_action.report.test_sets import TestSet, gating_name, guard_change, test_sets
-from speech_action.scoring import GateDecision, GuardDecision
+from speech_action.report.test_sets import gating_name, guard_change, test_sets
+from speech_action.scoring import GateDecision
 
 __all__ = ["Verdict", "verdict", "wer_change"]
 
@@ -58,7 +58,7 @@ def verdict(report: Report) -> Verdict:
     parts = [change.describe(), _significance(report)]
     detail = ", ".join(p for p in parts if p) + f"; {_rule(gate)}"
     if report.guard_sets:
-        detail = f"{gating_name(report)}: {detail}{_guards(report, gate)}"
+        detail = f"{gating_name(report)}: {detail}{_guards(report)}"
     detail += "."
     if gate.improved:
         return Verdict("\u2705", "Improved", detail)
@@ -82,13 +82,13 @@ def _wer(score: ServiceScore | None) -> str:
     return "no WER" if score is None else f"WER {fixed(score.wer_percent)} %"
 
 
-def _guards(report: Report, gate: GateDecision) -> str:
+def _guards(report: Report) -> str:
     """Each guard set that blocked, with its change and allowance; or that they held."""
-    sets = {s.name: s for s in test_sets(report)[1:]}
-    decisions = gate.guards or tuple(s.guard for s in report.guard_sets if s.guard)
     blocked, held = [], []
-    for guard in decisions:
-        test_set = replace(sets.get(guard.test_set) or _bare(guard), guard=guard)
+    for test_set in test_sets(report)[1:]:
+        guard = test_set.guard
+        if guard is None:
+            continue
         figures = f"WER {guard_change(test_set)} points, allowed {fixed(guard.allowed_points)}"
         if guard.passed:
             held.append((guard.test_set, figures))
@@ -100,11 +100,6 @@ def _guards(report: Report, gate: GateDecision) -> str:
     if held:
         return "; guards held: " + ", ".join(f"{name} ({figures})" for name, figures in held)
     return ""
-
-
-def _bare(guard: GuardDecision) -> TestSet:
-    """A guard decision whose set the report does not list: its own figures only."""
-    return TestSet(guard.test_set, "", False, None, None, None)
 
 
 def _significance(report: Report) -> str:
