@@ -42,15 +42,15 @@ __all__ = ["HISTORY_POINTS", "RunPoint", "candidate_point", "history_chart", "hi
 HISTORY_POINTS = 20
 # Labels go inside double quotes in Mermaid; keep a conservative character set.
 _UNSAFE_LABEL = re.compile(r"[^A-Za-z0-9 ._:/-]")
-LINE_COLOUR = "#2f81f7"
-BAR_COLOUR = "#e16f24"
+BENCHMARK_COLOUR = "#2f81f7"
+NEW_MODEL_COLOUR = "#e16f24"
 TEXT_COLOUR = "#7d8590"
 _THEME = {
     "xyChart": {
         "backgroundColor": "transparent",
         # One colour per plot, in the order the plots are declared: the new model's line
         # (drawn first, so the benchmark's covers it where they agree), then the benchmark's.
-        "plotColorPalette": f"{BAR_COLOUR}, {LINE_COLOUR}",
+        "plotColorPalette": f"{NEW_MODEL_COLOUR}, {BENCHMARK_COLOUR}",
         **{f"{part}Color": TEXT_COLOUR for part in (
             "title", "xAxisLabel", "xAxisTitle", "xAxisTick", "xAxisLine",
             "yAxisLabel", "yAxisTitle", "yAxisTick", "yAxisLine")},
