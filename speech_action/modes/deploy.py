@@ -67,24 +67,27 @@ def run(ctx: ModeContext) -> ModeOutcome:
         deployment = deploy_model(ctx, model, project)
     endpoint = deployment.endpoint
     notes.append(_serving_note(deployment, model))
-    warnings += _record(ctx, model, endpoint, candidate, snapshot)
-    expiry = endpoint_expiry(endpoint, model)
     gating_set = gating_set_name(ctx)
+    # The candidate's scores on every set it was gated on (none for a model named by hand).
+    gated = () if candidate is None else set_scores(candidate, gating_set)
+    warnings += _record(ctx, model, endpoint, candidate, gated, snapshot)
+    expiry = endpoint_expiry(endpoint, model)
     report = Report(
         mode=Mode.DEPLOY, locale=ctx.settings.locale, benchmark_model=model_info(model),
         links={"endpoint": endpoint.self_url, "model": model.self_url},
         expiries=() if expiry is None else (expiry,), history=history(ctx),
         commit=ctx.run.commit_sha, run_url=ctx.run.run_url, warnings=tuple(warnings),
         notes=tuple(notes), generated_at=ctx.now(), test_set=gating_set,
-        deployment=_endpoint_change(model, endpoint, candidate, snapshot, candidates,
+        deployment=_endpoint_change(model, endpoint, candidate, gated, snapshot, candidates,
                                     gating_set),
     )
-    return ModeOutcome(outputs=_outputs(ctx, model, endpoint, candidate), report=report)
+    return ModeOutcome(outputs=_outputs(ctx, model, endpoint, candidate, gated), report=report)
 
 
 def _endpoint_change(model: CustomModel, endpoint: Endpoint,
-                     candidate: CandidateRecord | None, snapshot: BenchmarkSnapshot,
-                     candidates: Sequence[StoredCandidate], gating_set: str) -> EndpointChange:
+                     candidate: CandidateRecord | None, gated: Sequence[TestSetScore],
+                     snapshot: BenchmarkSnapshot, candidates: Sequence[StoredCandidate],
+                     gating_set: str) -> EndpointChange:
     """The deploy table: the benchmark this run read at its start, and the new model, with
     their WERs on every test set recorded for them."""
     previous = snapshot.record
@@ -98,7 +101,7 @@ def _endpoint_change(model: CustomModel, endpoint: Endpoint,
             name=model.display_name or model.id, id=model.id,
             wer_percent=None if candidate is None else candidate.wer_percent,
             test_data_hash="" if candidate is None else candidate.test_data_hash,
-            test_set_wers={} if candidate is None else _wers(set_scores(candidate, gating_set)),
+            test_set_wers=_wers(gated),
             **_trained(candidate)),
         benchmark_wer_percent=None if candidate is None else candidate.benchmark_wer_percent,
         endpoint_name=endpoint.display_name or endpoint.id, endpoint_id=endpoint.id,
@@ -129,7 +132,7 @@ def _newest_candidate(candidates: Sequence[StoredCandidate],
 
 
 def _outputs(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
-             candidate: CandidateRecord | None) -> dict[str, str]:
+             candidate: CandidateRecord | None, gated: Sequence[TestSetScore]) -> dict[str, str]:
     # The candidate's recorded floats, rounded the way train-and-gate rounded them when it
     # gated this model (report.figures), so both runs output the same strings.
     figures = {"wer": "", "benchmark-wer": "", "wer-delta": ""}
@@ -137,13 +140,12 @@ def _outputs(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
         figures = WerChange(candidate.benchmark_wer_percent, candidate.wer_percent).outputs()
     elif candidate is not None:
         figures["wer"] = percent(candidate.wer_percent)
-    gating_set = gating_set_name(ctx)
     return {
         **figures, "improved": "false",
         "model": model.self_url, "model-id": model.id,
         "evaluation": _evaluation_url(ctx, candidate),
         "endpoint": endpoint.self_url, "endpoint-id": endpoint.id,
-        "test-sets": sets_output(() if candidate is None else set_scores(candidate, gating_set)),
+        "test-sets": sets_output(gated),
     }
 
 
@@ -227,10 +229,9 @@ def _serving_note(deployment: Deployment, model: CustomModel) -> str:
 
 
 def _record(ctx: ModeContext, model: CustomModel, endpoint: Endpoint,
-            candidate: CandidateRecord | None, snapshot: BenchmarkSnapshot) -> list[str]:
+            candidate: CandidateRecord | None, gated: Sequence[TestSetScore],
+            snapshot: BenchmarkSnapshot) -> list[str]:
     common = stamp(ctx)
-    gated = () if candidate is None else set_scores(
-        candidate, gating_set_name(ctx))
     ctx.store.write_result(RunResult(
         **common, ref=ctx.run.ref or "", event=ctx.run.event, kind="deploy",
         model=model_ref(model), endpoint_url=endpoint.self_url, normalizer=NORMALIZER_NAME,
